@@ -1,0 +1,51 @@
+// `nat64-relay <command>`: dispatches to each component's own CLI, loaded only when used.
+import packageJson from "../package.json" with { type: "json" };
+
+interface Command {
+  readonly summary: string;
+  readonly run: (argv: string[]) => Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  agent: {
+    summary: "relay agent: DNS synthesis, NAT64 data plane, doctor (run `agent --help`)",
+    run: async (argv) => (await import("./relay-agent/cli.ts")).main(argv),
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
+  );
+  return [
+    `nat64-relay ${packageJson.version}: send host.<split> through a Tailscale relay via DNS64 + NAT64`,
+    "",
+    "Usage: nat64-relay <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Options:",
+    "  -h, --help     show this help",
+    "  -v, --version  print the version",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    console.log(usage());
+    return 0;
+  }
+  if (name === "-v" || name === "--version") {
+    console.log(packageJson.version);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`nat64-relay: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
