@@ -9,3 +9,4 @@ export * from "./validation/dns-name.ts";
 export * from "./validation/nat64-pool.ts";
 export * from "./validation/nat64-prefix.ts";
 export * from "./validation/split-domain.ts";
+export * from "./config/resolved-relay-config.ts";
