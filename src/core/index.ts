@@ -1,5 +1,6 @@
 export * from "./config/parse-relay-config.ts";
 export * from "./config/relay-config.ts";
+export * from "./config/resolved-relay-config.ts";
 export * from "./errors.ts";
 export * from "./host-port.ts";
 export * from "./ip.ts";
@@ -9,4 +10,3 @@ export * from "./validation/dns-name.ts";
 export * from "./validation/nat64-pool.ts";
 export * from "./validation/nat64-prefix.ts";
 export * from "./validation/split-domain.ts";
-export * from "./config/resolved-relay-config.ts";

@@ -5,4 +5,7 @@
  * so the open-proxy guard lets traffic to it through (DESIGN.md §4). A returned promise is
  * awaited (bounded) only for that one answer; it must never block other queries.
  */
-export type SynthesisObserver = (ipv4s: readonly string[], ttlSeconds: number) => void | Promise<void>;
+export type SynthesisObserver = (
+  ipv4s: readonly string[],
+  ttlSeconds: number,
+) => void | Promise<void>;

@@ -3,12 +3,18 @@ import type { TailscaleCli } from "../../src/relay-agent/host/tailscale-cli.ts";
 
 export class FakeTailscaleCli implements TailscaleCli {
   readonly calls: string[] = [];
+  routes: string[] = [];
+  addresses: string[] = ["100.101.102.103", "fd7a:115c:a1e0::1"];
+  statusJson: Record<string, unknown> = {};
+  installed = true;
+
   constructor(
-    public routes: string[] = [],
-    public addresses: string[] = ["100.101.102.103", "fd7a:115c:a1e0::1"],
-    public statusJson: Record<string, unknown> = {},
-    public installed = true,
-  ) {}
+    initial: Partial<
+      Pick<FakeTailscaleCli, "routes" | "addresses" | "statusJson" | "installed">
+    > = {},
+  ) {
+    Object.assign(this, initial);
+  }
 
   async available(): Promise<boolean> {
     return this.installed;

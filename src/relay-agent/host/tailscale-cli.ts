@@ -18,7 +18,11 @@ export interface TailscaleCli {
 }
 
 export class RealTailscaleCli implements TailscaleCli {
-  constructor(private readonly binary = "tailscale") {}
+  private readonly binary: string;
+
+  constructor(binary = "tailscale") {
+    this.binary = binary;
+  }
 
   async available(): Promise<boolean> {
     try {
@@ -31,7 +35,10 @@ export class RealTailscaleCli implements TailscaleCli {
 
   async ips(): Promise<string[]> {
     const { stdout } = await run(this.binary, ["ip"], { timeout: 5000 });
-    return stdout.split("\n").map((line) => line.trim()).filter(Boolean);
+    return stdout
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean);
   }
 
   async advertisedRoutes(): Promise<string[]> {
