@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { checkSplitDomain } from "../../../src/core/validation/split-domain.ts";
+
+const REAL = "tail1234.ts.net";
+
+function problems(
+  name: string,
+  realSuffix = REAL,
+  others: { name: string; realSuffix: string }[] = [],
+) {
+  return checkSplitDomain({ name, realSuffix }, others).problems.map((p) => p.message);
+}
+
+describe("split domain validation", () => {
+  it("normalizes to lower case without the trailing dot", () => {
+    const check = checkSplitDomain({ name: "R9929.", realSuffix: "Tail1234.TS.net." });
+    expect(check.normalized).toEqual({ name: "r9929", realSuffix: "tail1234.ts.net" });
+    expect(check.problems).toEqual([]);
+    expect(check.warnings).toEqual([]);
+  });
+
+  it("refuses labels that are not LDH", () => {
+    expect(problems("bad_label")).toEqual([
+      'label "bad_label" may only hold letters, digits and inner hyphens (LDH, RFC 1123 §2.1)',
+    ]);
+    expect(problems("-x")).toHaveLength(1);
+    expect(problems("a..b")).toEqual(['"a..b" has an empty label (two dots in a row?)']);
+    expect(problems("a".repeat(64))[0]).toContain("is longer than 63 characters");
+  });
+
+  it("refuses a split domain equal to its real suffix", () => {
+    expect(problems(REAL)[0]).toContain(`split domain "${REAL}" equals its real suffix`);
+  });
+
+  it("refuses a split domain inside, or containing, its real suffix", () => {
+    expect(problems(`r9929.${REAL}`)[0]).toContain("nest inside each other");
+    expect(problems("tail1234.ts.net", `x.${REAL}`)[0]).toContain("nest inside each other");
+  });
+
+  it("refuses a public suffix, found with the public suffix list", () => {
+    expect(problems("co.uk", REAL)).toEqual([
+      '"co.uk" is a public suffix: split DNS would capture every name under it; pick a private suffix such as r9929',
+    ]);
+    expect(problems("github.io", REAL)[0]).toContain("is a public suffix");
+  });
+
+  it("refuses a split domain that equals or overlaps another one", () => {
+    const others = [{ name: "r9929", realSuffix: REAL }];
+    expect(problems("r9929", REAL, others)).toEqual(['split domain "r9929" already exists']);
+    expect(problems("a.r9929", REAL, others)[0]).toContain(
+      'overlaps existing split domain "r9929": one would shadow the other',
+    );
+  });
+
+  it("refuses a split domain overlapping another mapping's real suffix", () => {
+    const others = [{ name: "r9929", realSuffix: "corp.example" }];
+    expect(problems("x.corp.example", REAL, others)[0]).toContain(
+      'overlaps real suffix "corp.example" of split domain "r9929"',
+    );
+  });
+
+  it("warns, without refusing, about an all-digit last label and suggests r9929", () => {
+    const check = checkSplitDomain({ name: "9929", realSuffix: REAL });
+    expect(check.problems).toEqual([]);
+    expect(check.warnings).toEqual([
+      {
+        code: "numeric_last_label",
+        message: expect.stringContaining('consider "r9929" or "via9929"'),
+      },
+    ]);
+    expect(check.warnings[0]?.message).toContain('browsers and fetch("http://host.9929/") reject');
+  });
+});
