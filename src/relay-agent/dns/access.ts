@@ -1,0 +1,40 @@
+// Which client sources may query (config `allowFrom`; loopback always may).
+import { type Cidr, cidr, cidrContains, parseCidr, parseIp } from "../../core/index.ts";
+
+const LOOPBACK: readonly Cidr[] = [cidr("127.0.0.0/8"), cidr("::1/128")];
+/** Decisions remembered per source address text; cleared when it grows past this. */
+const MEMO_LIMIT = 10_000;
+
+export class SourceAccessList {
+  private readonly ranges: readonly Cidr[];
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(allowFrom: readonly string[]) {
+    const ranges = [...LOOPBACK];
+    for (const text of allowFrom) {
+      const parsed = parseCidr(text);
+      if (parsed.ok) ranges.push(parsed.cidr);
+    }
+    this.ranges = ranges;
+  }
+
+  allows(address: string): boolean {
+    const known = this.memo.get(address);
+    if (known !== undefined) return known;
+    const decision = this.decide(address);
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(address, decision);
+    return decision;
+  }
+
+  private decide(address: string): boolean {
+    // A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d.
+    const text =
+      address.toLowerCase().startsWith("::ffff:") && address.includes(".")
+        ? address.slice(7)
+        : address;
+    const ip = parseIp(text);
+    if (!ip) return false;
+    return this.ranges.some((range) => cidrContains(range, ip.family, ip.value));
+  }
+}
