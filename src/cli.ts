@@ -7,9 +7,17 @@ interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
+  api: {
+    summary: "control API: relays, split domains, tokens, Tailscale sync (run `api --help`)",
+    run: async (argv) => (await import("./api/node.ts")).main(argv),
+  },
   agent: {
     summary: "relay agent: DNS synthesis, NAT64 data plane, doctor (run `agent --help`)",
     run: async (argv) => (await import("./relay-agent/cli.ts")).main(argv),
+  },
+  doctor: {
+    summary: "client-side checks: `doctor --client host.<split>` (resolver, route, reach)",
+    run: async (argv) => (await import("./relay-agent/doctor/client-command.ts")).main(argv),
   },
 };
 

@@ -1,0 +1,135 @@
+// Node entry: SQLite file via node:sqlite, migrations at start, the app on HOST:PORT, an
+// in-process notifier for long polls and a timer for the reconciler.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { pino } from "pino";
+import { formatProblems, isRelayError } from "../core/errors.ts";
+import { createApp } from "./app.ts";
+import { InProcessNotifier } from "./change-signal.ts";
+import { type ApiEnv, readApiEnv } from "./env.ts";
+import { reconcile } from "./reconciler/reconcile.ts";
+import { ReconcileRunner } from "./reconciler/runner.ts";
+import { buildDeps, tailscaleClientOf } from "./runtime.ts";
+import { ensureBootstrapAdmin } from "./services/bootstrap-admin.ts";
+import { openNodeDatabase } from "./storage/node-sqlite.ts";
+import type { TailscaleApi } from "./tailscale/api.ts";
+
+export interface NodeApi {
+  readonly url: string;
+  readonly port: number;
+  /** The bootstrap admin secret when this start created it (printed too). */
+  readonly bootstrapToken: string | undefined;
+  readonly runner: ReconcileRunner;
+  close(): Promise<void>;
+}
+
+export async function startNodeApi(
+  env: ApiEnv,
+  options: { tailscale?: TailscaleApi; print?: (text: string) => void } = {},
+): Promise<NodeApi> {
+  const logger = pino({ level: env.LOG_LEVEL });
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const { database, close: closeDatabase } = await openNodeDatabase(env.DATABASE_PATH);
+  const tailscale = options.tailscale ?? tailscaleClientOf(env);
+  const notifier = new InProcessNotifier();
+  const now = () => new Date();
+  const runner = new ReconcileRunner(
+    () => reconcile({ database, tailscale, now }),
+    (error) => logger.error({ err: error }, "reconcile failed"),
+  );
+  const deps = await buildDeps({
+    env,
+    database,
+    tailscale,
+    now,
+    changeSignal: notifier,
+    onChange: (kinds) => {
+      if (kinds.includes("config")) notifier.notify();
+      if (kinds.includes("tailscale")) runner.request();
+    },
+    reconcileNow: () => runner.runNow(),
+    logError: (error, requestId) => logger.error({ err: error, requestId }, "request failed"),
+  });
+  const bootstrapToken = await ensureBootstrapAdmin({
+    ctx: { database, caller: { type: "system" }, now, changed: () => {} },
+    input: { adminTokenConfigured: Boolean(env.ADMIN_TOKEN) },
+  });
+  if (bootstrapToken) {
+    print(
+      [
+        "nat64-relay: first start — bootstrap admin token (shown once, store it now):",
+        `  ${bootstrapToken}`,
+        "Use it as Authorization: Bearer <token>; create other tokens with POST /v1/tokens.",
+      ].join("\n"),
+    );
+  }
+
+  const app = createApp(deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, () =>
+      resolve(started),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  logger.info(
+    { url, database: env.DATABASE_PATH, tailscale: tailscale ? "apply" : "plan" },
+    "nat64-relay API listening",
+  );
+  runner.start(env.RECONCILE_INTERVAL_SECONDS * 1000);
+  runner.request(0);
+
+  return {
+    url,
+    port,
+    bootstrapToken,
+    runner,
+    async close() {
+      await runner.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      closeDatabase();
+    },
+  };
+}
+
+const HELP = `Usage: nat64-relay api
+
+Serves the control API (Hono on Node, SQLite via node:sqlite). Configuration from the environment:
+  HOST (0.0.0.0), PORT (8787), DATABASE_PATH (./data/nat64-relay.db), ADMIN_TOKEN,
+  TAILSCALE_API_KEY or TAILSCALE_OAUTH_CLIENT_ID + TAILSCALE_OAUTH_CLIENT_SECRET,
+  TAILSCALE_TAILNET (-), TAILSCALE_API_BASE_URL (https://api.tailscale.com),
+  RECONCILE_INTERVAL_SECONDS (300), AGENT_MAX_WAIT_SECONDS (60), LOG_LEVEL (info).
+See docs/api.md.`;
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    console.log(HELP);
+    return 0;
+  }
+  if (argv.length) {
+    console.error(`nat64-relay api: unexpected argument "${argv[0]}"\n\n${HELP}`);
+    return 2;
+  }
+  let env: ApiEnv;
+  try {
+    env = readApiEnv(process.env);
+  } catch (error) {
+    if (isRelayError(error)) {
+      console.error(`nat64-relay api: bad configuration\n${formatProblems(error.problems)}`);
+      return 2;
+    }
+    throw error;
+  }
+  const api = await startNodeApi(env);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await api.close();
+  return 0;
+}

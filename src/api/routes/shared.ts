@@ -1,0 +1,63 @@
+// What every route file shares: the app type, the request-scoped service context, the
+// documented error answers.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { z } from "zod";
+import { ErrorBody } from "../http-errors.ts";
+import type { SyncReport } from "../reconciler/report.ts";
+import type { Caller, ChangeKind, ServiceContext } from "../services/context.ts";
+import type { ChangeSignal } from "../services/get-agent-config.ts";
+import type { Database } from "../storage/database.ts";
+
+export interface AppDeps {
+  readonly database: Database;
+  readonly now: () => Date;
+  /** SHA-256 hex of ADMIN_TOKEN, when set. */
+  readonly adminTokenHash: string | undefined;
+  /** Resolves when state may have changed: long polls wait on it. */
+  readonly changeSignal: ChangeSignal;
+  /** After a commit: notify waiters, schedule a reconcile. */
+  readonly onChange: (kinds: readonly ChangeKind[]) => void;
+  readonly reconcileNow: () => Promise<SyncReport>;
+  /** Upper bound of ?wait= on GET /v1/agent/config, in seconds. */
+  readonly maxWaitSeconds: number;
+  readonly logError: (error: unknown, requestId: string) => void;
+}
+
+export type AppEnv = {
+  Variables: { requestId: string; caller: Caller; deps: AppDeps };
+};
+export type App = OpenAPIHono<AppEnv>;
+
+export function serviceContext(c: Context<AppEnv>): ServiceContext {
+  const deps = c.get("deps");
+  return {
+    database: deps.database,
+    caller: c.get("caller"),
+    now: deps.now,
+    changed: deps.onChange,
+  };
+}
+
+const errorContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorBody } },
+});
+
+export const errors = {
+  400: errorContent("invalid input: `problems` names each field path"),
+  401: errorContent("missing, unknown or revoked token"),
+  403: errorContent("the token's scope does not allow this"),
+  404: errorContent("no such resource"),
+  409: errorContent("conflicts with existing state; the message says why"),
+  412: errorContent("If-Match does not match the current ETag"),
+} as const;
+
+export const bearer = [{ bearer: [] }];
+
+export const IfMatchHeaders = z.object({
+  "if-match": z
+    .string()
+    .optional()
+    .describe('the ETag from the last GET (e.g. "3"); a mismatch answers 412'),
+});

@@ -1,0 +1,48 @@
+// Wiring shared by both entries: from validated env and a database to AppDeps.
+
+import { type ApiEnv, tailscaleAuthOf } from "./env.ts";
+import { reconcile } from "./reconciler/reconcile.ts";
+import type { SyncReport } from "./reconciler/report.ts";
+import type { AppDeps } from "./routes/shared.ts";
+import type { ChangeKind } from "./services/context.ts";
+import type { ChangeSignal } from "./services/get-agent-config.ts";
+import { hashSecret } from "./services/token-secret.ts";
+import type { Database } from "./storage/database.ts";
+import type { TailscaleApi } from "./tailscale/api.ts";
+import { TailscaleHttpClient } from "./tailscale/http-client.ts";
+
+export function tailscaleClientOf(env: ApiEnv, fetcher?: typeof fetch): TailscaleApi | undefined {
+  const auth = tailscaleAuthOf(env);
+  if (!auth) return undefined;
+  return new TailscaleHttpClient({
+    baseUrl: env.TAILSCALE_API_BASE_URL,
+    tailnet: env.TAILSCALE_TAILNET,
+    auth,
+    ...(fetcher ? { fetch: fetcher } : {}),
+  });
+}
+
+export async function buildDeps(options: {
+  env: ApiEnv;
+  database: Database;
+  tailscale: TailscaleApi | undefined;
+  changeSignal: ChangeSignal;
+  onChange: (kinds: readonly ChangeKind[]) => void;
+  reconcileNow?: () => Promise<SyncReport>;
+  now?: () => Date;
+  logError: (error: unknown, requestId: string) => void;
+}): Promise<AppDeps> {
+  const now = options.now ?? (() => new Date());
+  return {
+    database: options.database,
+    now,
+    adminTokenHash: options.env.ADMIN_TOKEN ? await hashSecret(options.env.ADMIN_TOKEN) : undefined,
+    changeSignal: options.changeSignal,
+    onChange: options.onChange,
+    reconcileNow:
+      options.reconcileNow ??
+      (() => reconcile({ database: options.database, tailscale: options.tailscale, now })),
+    maxWaitSeconds: options.env.AGENT_MAX_WAIT_SECONDS,
+    logError: options.logError,
+  };
+}

@@ -1,0 +1,105 @@
+// Split domain rows.
+import { eq, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database, Db } from "./database.ts";
+import { relays, splitDomains } from "./schema.ts";
+
+export interface SplitDomainRecord {
+  readonly name: string;
+  readonly realSuffix: string;
+  readonly relayId: string;
+  readonly relayName: string;
+  readonly createdBy: string;
+  readonly version: number;
+  readonly createdAt: string;
+}
+
+const columns = {
+  name: splitDomains.name,
+  realSuffix: splitDomains.realSuffix,
+  relayId: splitDomains.relayId,
+  relayName: relays.name,
+  createdBy: splitDomains.createdBy,
+  version: splitDomains.version,
+  createdAt: splitDomains.createdAt,
+};
+
+export async function listSplitDomains(
+  database: Database,
+  relayId?: string,
+): Promise<SplitDomainRecord[]> {
+  const query = database.db
+    .select(columns)
+    .from(splitDomains)
+    .innerJoin(relays, eq(relays.id, splitDomains.relayId));
+  return relayId
+    ? query.where(eq(splitDomains.relayId, relayId)).orderBy(splitDomains.name).all()
+    : query.orderBy(splitDomains.name).all();
+}
+
+export async function findSplitDomain(
+  database: Database,
+  name: string,
+): Promise<SplitDomainRecord | undefined> {
+  return database.db
+    .select(columns)
+    .from(splitDomains)
+    .innerJoin(relays, eq(relays.id, splitDomains.relayId))
+    .where(eq(splitDomains.name, name))
+    .get();
+}
+
+/** `a` equals `b` or lies below it, in SQL: exact, no LIKE wildcards. */
+function atOrBelow(a: unknown, b: unknown) {
+  return sql`(${a} = ${b} OR substr(${a}, -length(${b}) - 1) = '.' || ${b})`;
+}
+
+/**
+ * Split domains that could clash with a new one named `name`: same name, one name inside the
+ * other, or `name` nesting with their real suffix. checkSplitDomain decides; this only narrows.
+ */
+export async function findSplitDomainClashCandidates(
+  database: Database,
+  name: string,
+): Promise<SplitDomainRecord[]> {
+  return database.db
+    .select(columns)
+    .from(splitDomains)
+    .innerJoin(relays, eq(relays.id, splitDomains.relayId))
+    .where(
+      or(
+        atOrBelow(sql`${name}`, splitDomains.name),
+        atOrBelow(splitDomains.name, sql`${name}`),
+        atOrBelow(sql`${name}`, splitDomains.realSuffix),
+        atOrBelow(splitDomains.realSuffix, sql`${name}`),
+      ),
+    )
+    .all();
+}
+
+export function insertSplitDomain(
+  db: Db,
+  domain: { name: string; realSuffix: string; relayId: string; createdBy: string; at: string },
+): BatchItem<"sqlite"> {
+  return db.insert(splitDomains).values({
+    name: domain.name,
+    realSuffix: domain.realSuffix,
+    relayId: domain.relayId,
+    createdBy: domain.createdBy,
+    version: 1,
+    createdAt: domain.at,
+  });
+}
+
+export function deleteSplitDomain(db: Db, name: string): BatchItem<"sqlite"> {
+  return db.delete(splitDomains).where(eq(splitDomains.name, name));
+}
+
+export async function countSplitDomainsOfRelay(database: Database, relayId: string) {
+  const row = await database.db
+    .select({ count: sql<number>`count(*)` })
+    .from(splitDomains)
+    .where(eq(splitDomains.relayId, relayId))
+    .get();
+  return row?.count ?? 0;
+}
