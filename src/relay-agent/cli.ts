@@ -7,9 +7,18 @@ const USAGE = `Usage: nat64-relay agent <subcommand> [options]
 
 Subcommands:
   check-config --config FILE   validate a standalone config file (YAML or JSON) and exit
+  run [--state-dir DIR]        run the agent standalone: split-DNS synthesis server (and the
+                               NAT64 data plane unless engine: none); SIGHUP reloads
+  apply [--dry-run]            bring the NAT64 data plane (nftables, tun, routes, sysctls,
+                               tailscale routes) to the desired state once; --dry-run prints it
+  doctor [--json]              run the relay's verification checklist (✔/✘, causes and fixes)
+  install                      install the systemd unit, config and state directories
+  uninstall                    remove everything install and apply added, nothing else
 
 Options:
   -c, --config FILE   standalone config file (default /etc/nat64-relay/relay.yaml)
+  --root DIR          prefix for /etc and /var/lib (default /, or NAT64_RELAY_ROOT)
+  --tailscale BIN     the tailscale CLI to use (default tailscale)
   -h, --help          show this help`;
 
 export const DEFAULT_CONFIG_PATH = "/etc/nat64-relay/relay.yaml";
@@ -22,6 +31,15 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: "string", short: "c" },
       help: { type: "boolean", short: "h" },
+      root: { type: "string" },
+      tailscale: { type: "string" },
+      "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
+      probe: { type: "string" },
+      server: { type: "string" },
+      port: { type: "string" },
+      "no-start": { type: "boolean" },
+      "state-dir": { type: "string" },
     },
   });
   const [subcommand] = positionals;
@@ -43,6 +61,21 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${configPath}: ok (${loaded.config.splitDomains.length} split domains)`);
       return 0;
     }
+    case "run":
+      return (await import("./commands/run.ts")).runCommand({
+        configPath,
+        values,
+        env: process.env,
+      });
+    case "apply":
+    case "doctor":
+    case "install":
+    case "uninstall":
+      return (await import("./commands/data-plane-commands.ts")).runDataPlaneCommand(
+        subcommand,
+        values,
+        configPath,
+      );
     default:
       console.error(`nat64-relay agent: unknown subcommand "${subcommand}"\n\n${USAGE}`);
       return 2;

@@ -1,0 +1,35 @@
+// Dispatch for the data-plane subcommands; each one's logic lives in its own file.
+import { realDataPlaneHost } from "../host/real-host.ts";
+import { commonOptions } from "./options.ts";
+
+type Values = Record<string, string | boolean | undefined>;
+
+export async function runDataPlaneCommand(
+  subcommand: "apply" | "doctor" | "install" | "uninstall",
+  values: Values,
+  configPath: string,
+): Promise<number> {
+  const options = commonOptions({ ...values, config: configPath }, process.env, configPath);
+  const host = realDataPlaneHost(
+    options.tailscaleBinary ? { tailscaleBinary: options.tailscaleBinary } : {},
+  );
+  switch (subcommand) {
+    case "apply":
+      return (await import("./apply.ts")).applyCommand(
+        { ...options, dryRun: values["dry-run"] === true },
+        host,
+      );
+    case "doctor":
+      return (await import("./doctor.ts")).doctorCommand(options, host, {
+        json: values.json === true,
+        ...(typeof values.probe === "string" ? { probe: values.probe } : {}),
+        ...(typeof values.server === "string" ? { server: values.server } : {}),
+      });
+    case "install":
+      return (await import("./install.ts")).installCommand(options, {
+        start: values["no-start"] !== true,
+      });
+    case "uninstall":
+      return (await import("./uninstall.ts")).uninstallCommand(options, host);
+  }
+}

@@ -1,0 +1,47 @@
+// `nat64-relay agent doctor [--json] [--probe host] [--server addr]`.
+import { doctorExitCode, formatChecks } from "../doctor/check.ts";
+import { queryDns } from "../doctor/dns-probe.ts";
+import { pingWith } from "../doctor/probes.ts";
+import { runRelayDoctor } from "../doctor/relay-doctor.ts";
+import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
+import type { DataPlaneHost } from "../nat64/apply.ts";
+import { systemdFor } from "./install.ts";
+import { type CommonOptions, loadResolvedConfig } from "./options.ts";
+import { readGeneratedPrefix } from "./prefix-state.ts";
+
+export async function doctorCommand(
+  options: CommonOptions,
+  host: DataPlaneHost,
+  flags: { json: boolean; probe?: string; server?: string },
+): Promise<number> {
+  const tailscaleIps =
+    host.tailscale && (await host.tailscale.available())
+      ? await host.tailscale.ips().catch(() => [])
+      : [];
+  const loaded = await loadResolvedConfig(options, {
+    generatedPrefix: await readGeneratedPrefix(options.paths),
+    tailscaleIps,
+  });
+  if (!loaded.ok) {
+    if (flags.json) console.log(JSON.stringify({ ok: false, checks: [], error: loaded.message }));
+    else console.error(`✘ config: ${loaded.message}`);
+    return 1;
+  }
+  const checks = await runRelayDoctor({
+    config: loaded.config,
+    paths: options.paths,
+    host,
+    systemd: systemdFor(options.paths.root),
+    query: queryDns,
+    ping: pingWith(host.exec),
+    taygaRunning: async () =>
+      (await pidsWithCommandLine(isTaygaWithConfig(options.paths.taygaConf))).length > 0,
+    ...(flags.probe ? { probeName: flags.probe } : {}),
+    ...(flags.server ? { server: flags.server } : {}),
+  });
+  const code = doctorExitCode(checks);
+  console.log(
+    flags.json ? JSON.stringify({ ok: code === 0, checks }, null, 2) : formatChecks(checks),
+  );
+  return code;
+}

@@ -1,0 +1,49 @@
+// `nat64-relay agent uninstall`: stop the unit, undo what apply changed on the host (table,
+// tun, routes, sysctls, advertised route), remove what install wrote. Nothing else.
+import { rm, rmdir } from "node:fs/promises";
+import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
+import type { Systemd } from "../host/systemd.ts";
+import { uninstallAgent } from "../install/install.ts";
+import { type DataPlaneHost, teardownDataPlane } from "../nat64/apply.ts";
+import { readRecord } from "../nat64/record.ts";
+import { systemdFor } from "./install.ts";
+import type { CommonOptions } from "./options.ts";
+
+async function stopStrayTayga(confPath: string): Promise<number[]> {
+  const pids = await pidsWithCommandLine(isTaygaWithConfig(confPath));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {}
+  }
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline && (await pidsWithCommandLine(isTaygaWithConfig(confPath))).length) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return pids;
+}
+
+export async function uninstallCommand(
+  options: CommonOptions,
+  host: DataPlaneHost,
+  systemd: Systemd = systemdFor(options.paths.root),
+): Promise<number> {
+  const { paths } = options;
+  const unit = await uninstallAgent({ paths, systemd });
+  const stray = await stopStrayTayga(paths.taygaConf);
+  const plane = await teardownDataPlane(host, await readRecord(paths.dataPlaneRecord));
+  if (plane.failed.length === 0) await rm(paths.dataPlaneRecord, { force: true });
+  // The state directory holds only the agent's own files; remove it when nothing else is left.
+  await rm(`${paths.stateDir}/prefix`, { force: true });
+  await rmdir(paths.stateDir).catch(() => {});
+  for (const line of [
+    ...unit.done,
+    ...stray.map((pid) => `stopped tayga (pid ${pid})`),
+    ...plane.done,
+  ]) {
+    console.log(`✔ ${line}`);
+  }
+  for (const line of [...unit.failed, ...plane.failed]) console.error(`✘ ${line}`);
+  if (unit.done.length + plane.done.length + stray.length === 0) console.log("nothing to remove.");
+  return unit.failed.length + plane.failed.length ? 1 : 0;
+}

@@ -1,0 +1,369 @@
+// `nat64-relay agent doctor`: the seed's verification checklist, run on the relay, each failure
+// mapped to its cause and fix.
+import { readFile } from "node:fs/promises";
+import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
+import { parseHostPort } from "../../core/host-port.ts";
+import { cidr } from "../../core/ip.ts";
+import type { NftCounter } from "../host/nftables.ts";
+import type { HostPaths } from "../host/paths.ts";
+import { UNIT_NAME } from "../host/paths.ts";
+import type { Systemd } from "../host/systemd.ts";
+import type { DataPlaneHost } from "../nat64/apply.ts";
+import { type DesiredDataPlane, desiredDataPlane } from "../nat64/desired-state.ts";
+import { COUNTERS, digestFromComment, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
+import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
+import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
+import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
+
+export interface RelayDoctorDeps {
+  readonly config: ResolvedRelayConfig;
+  readonly paths: HostPaths;
+  readonly host: DataPlaneHost;
+  readonly systemd: Systemd;
+  readonly query: (probe: DnsProbe) => Promise<DnsProbeResult>;
+  /** Sends a few pings and says whether any reply came back. */
+  readonly ping: (address: string) => Promise<boolean>;
+  readonly taygaRunning: () => Promise<boolean>;
+  /** host.<split> to probe; default: this node's Tailscale hostname under the first split domain. */
+  readonly probeName?: string;
+  /** DNS server to probe; default: the first `listen` address. */
+  readonly server?: string;
+  /** Counters are sampled this long after the probe traffic (ms). */
+  readonly settleMs?: number;
+}
+
+type Counters = Record<string, NftCounter>;
+
+const delta = (before: Counters, after: Counters, name: string) =>
+  (after[name]?.packets ?? 0) - (before[name]?.packets ?? 0);
+
+async function probeNameFor(deps: RelayDoctorDeps): Promise<string | undefined> {
+  const split = deps.config.splitDomains[0]?.name;
+  if (deps.probeName) {
+    return deps.probeName.includes(".") || !split ? deps.probeName : `${deps.probeName}.${split}`;
+  }
+  const tailscale = deps.host.tailscale;
+  if (!split || !tailscale || !(await tailscale.available())) return undefined;
+  const self = (await tailscale.status().catch(() => ({}))) as { Self?: { HostName?: string } };
+  const hostName = self.Self?.HostName;
+  return hostName ? `${hostName.toLowerCase()}.${split}` : undefined;
+}
+
+async function dnsChecks(
+  deps: RelayDoctorDeps,
+  name: string | undefined,
+): Promise<{ checks: CheckResult[]; addresses: string[] }> {
+  const serverText = deps.server ?? deps.config.listen[0];
+  const server = serverText ? parseHostPort(serverText, 53) : undefined;
+  if (!server?.ok) {
+    return {
+      checks: [
+        fail(
+          "dns-udp",
+          "DNS",
+          "no listen address",
+          "no `listen` address and no Tailscale IP",
+          "set `listen` in the config",
+        ),
+      ],
+      addresses: [],
+    };
+  }
+  if (!name) {
+    return {
+      checks: [
+        fail(
+          "dns-udp",
+          "AAAA probe",
+          "no name to probe",
+          "no --probe given and no Tailscale hostname to build one from",
+          "run `nat64-relay agent doctor --probe <host>` with a host under the split domain",
+        ),
+      ],
+      addresses: [],
+    };
+  }
+  const probe = (transport: "udp" | "tcp") =>
+    deps.query({
+      server: server.value.host,
+      port: server.value.port,
+      name,
+      type: "AAAA",
+      transport,
+    });
+  const [udp, tcp] = await Promise.all([probe("udp"), probe("tcp")]);
+  const checks = judgeDns({
+    name,
+    server: serverText ?? "",
+    udp,
+    tcp,
+    prefix: cidr(deps.config.prefix),
+  });
+  const outside = await deps.query({
+    server: server.value.host,
+    port: server.value.port,
+    name: "example.com",
+    type: "AAAA",
+    transport: "udp",
+  });
+  const refusedTitle = "names outside the split domains are REFUSED (so they stay direct)";
+  if (!outside.ok) checks.push(skip("refused-outside", refusedTitle, outside.message));
+  else if (outside.rcode === "REFUSED")
+    checks.push(pass("refused-outside", refusedTitle, "example.com → REFUSED"));
+  else {
+    checks.push(
+      fail(
+        "refused-outside",
+        refusedTitle,
+        `example.com → ${outside.rcode}`,
+        "the server at this address answers names outside the split zones: it is not the relay's DNS (or a resolver sits in front of it), so other names could be pulled through the relay",
+        "make sure only the nat64-relay agent listens there and split DNS sends only the split domain to it",
+      ),
+    );
+  }
+  return { checks, addresses: [...new Set([...aaaaAddresses(udp), ...aaaaAddresses(tcp)])] };
+}
+
+async function tailscaleChecks(deps: RelayDoctorDeps): Promise<CheckResult[]> {
+  const title = `prefix ${deps.config.prefix} advertised and approved`;
+  const tailscale = deps.host.tailscale;
+  if (!deps.config.advertise) return [skip("route", title, "advertise: false")];
+  if (!tailscale || !(await tailscale.available())) {
+    return [
+      warn(
+        "route",
+        title,
+        "tailscale CLI not found: cannot check",
+        "install tailscale, or advertise and approve the prefix yourself",
+      ),
+    ];
+  }
+  const advertised = await tailscale.advertisedRoutes();
+  if (!advertised.includes(deps.config.prefix)) {
+    return [
+      fail(
+        "route",
+        title,
+        `advertised: ${advertised.join(", ") || "none"}`,
+        "the relay does not advertise the prefix: clients resolve names but have no route",
+        "run `nat64-relay agent apply` (it merges the prefix into --advertise-routes)",
+      ),
+    ];
+  }
+  const status = (await tailscale.status()) as {
+    Self?: { PrimaryRoutes?: string[] | null; AllowedIPs?: string[] | null };
+  };
+  const approved = [...(status.Self?.PrimaryRoutes ?? []), ...(status.Self?.AllowedIPs ?? [])];
+  if (!approved.includes(deps.config.prefix)) {
+    return [
+      fail(
+        "route",
+        title,
+        "advertised but not approved",
+        "resolves but no traffic: the route is not approved in the admin console (or by autoApprovers)",
+        "approve the route (admin console, API, or ACL autoApprovers); Linux clients also need `tailscale set --accept-routes`",
+      ),
+    ];
+  }
+  return [pass("route", title, "advertised, approved (PrimaryRoutes)")];
+}
+
+async function persistenceChecks(
+  deps: RelayDoctorDeps,
+  desired: DesiredDataPlane,
+): Promise<CheckResult[]> {
+  const checks: CheckResult[] = [];
+  const unitTitle = `${UNIT_NAME} enabled`;
+  checks.push(
+    (await deps.systemd.isEnabled(UNIT_NAME).catch(() => false))
+      ? pass("unit", unitTitle, "enabled")
+      : fail(
+          "unit",
+          unitTitle,
+          "not enabled",
+          "after a reboot nothing starts the agent",
+          "run `nat64-relay agent install`",
+        ),
+  );
+  if (desired.sysctlFile) {
+    const title = "forwarding sysctls (runtime and persisted)";
+    const wrong: string[] = [];
+    for (const [key, value] of Object.entries(desired.sysctls)) {
+      const actual = await deps.host.sysctl.get(key).catch(() => "?");
+      if (actual !== value) wrong.push(`${key}=${actual}`);
+    }
+    const file = await readFile(desired.sysctlFile.path, "utf8").catch(() => undefined);
+    if (wrong.length || file !== desired.sysctlFile.content) {
+      checks.push(
+        fail(
+          "sysctl",
+          title,
+          [...wrong, file === undefined ? `${desired.sysctlFile.path} missing` : ""]
+            .filter(Boolean)
+            .join(", ") || `${desired.sysctlFile.path} differs`,
+          "without forwarding the relay drops translated packets (now, or after a reboot)",
+          "run `nat64-relay agent apply`",
+        ),
+      );
+    } else
+      checks.push(
+        pass(
+          "sysctl",
+          title,
+          `${Object.keys(desired.sysctls).join(", ")} = 1; ${desired.sysctlFile.path}`,
+        ),
+      );
+  }
+  if (desired.nft) {
+    const title = `nftables table ${NFT_FAMILY} ${NFT_TABLE}`;
+    const table = await deps.host.nft.table(NFT_FAMILY, NFT_TABLE);
+    const wanted = desired.nft;
+    if (!table) {
+      checks.push(
+        fail(
+          "table",
+          title,
+          "missing",
+          "no masquerade and no open-proxy guard",
+          "run `nat64-relay agent apply` (or restart the agent)",
+        ),
+      );
+    } else {
+      const edited = Object.entries(wanted.ruleCounts).filter(
+        ([chain, count]) => table.chains[chain] !== count,
+      );
+      if (digestFromComment(table.comment) !== wanted.digest || edited.length) {
+        checks.push(
+          fail(
+            "table",
+            title,
+            edited.length
+              ? `rules changed in ${edited.map(([chain]) => chain).join(", ")}`
+              : "differs from the config",
+            "the table was edited by hand or belongs to another config",
+            "run `nat64-relay agent apply` to replace it",
+          ),
+        );
+      } else checks.push(pass("table", title, "present, matches the config"));
+    }
+  }
+  return checks;
+}
+
+async function foreignDropCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
+  const title = "no drop policy in another table's forward chain";
+  const chains = await deps.host.nft.baseChains();
+  const blocking = chains.filter(
+    (chain) => chain.hook === "forward" && chain.table !== NFT_TABLE && chain.policy === "drop",
+  );
+  if (blocking.length) {
+    return fail(
+      "foreign-drop",
+      title,
+      blocking.map((c) => `${c.family} ${c.table} ${c.name} policy drop`).join("; "),
+      "an accept in our table does not override a drop in another table's base chain: translated packets are dropped there",
+      "accept the pool and the prefix in that chain (e.g. `ip saddr <pool> accept; ip daddr <pool> accept`), or change its policy",
+    );
+  }
+  const withDrops = chains.filter(
+    (c) => c.hook === "forward" && c.table !== NFT_TABLE && c.dropRules > 0,
+  );
+  return pass(
+    "foreign-drop",
+    title,
+    withDrops.length
+      ? `drop rules (not policies) in ${withDrops.map((c) => `${c.table}/${c.name}`).join(", ")}`
+      : "none",
+  );
+}
+
+async function engineCheck(
+  deps: RelayDoctorDeps,
+  desired: DesiredDataPlane,
+): Promise<CheckResult | undefined> {
+  if (!desired.tun) return undefined;
+  const title = `tayga running on ${desired.tun.name}`;
+  const up = await deps.host.ip.linkUp(desired.tun.name).catch(() => false);
+  const running = await deps.taygaRunning();
+  if (up && running) return pass("tayga", title, "process up, tun up");
+  return fail(
+    "tayga",
+    title,
+    `${running ? "process up" : "no tayga process"}, ${up ? "tun up" : "tun missing or down"}`,
+    "nothing translates: packets to the prefix go nowhere",
+    "start the agent (`systemctl restart nat64-relay-agent`); it supervises tayga",
+  );
+}
+
+/** Sends pings to the synthesized address and reads our counters before and after. */
+async function trafficCheck(
+  deps: RelayDoctorDeps,
+  address: string | undefined,
+  desired: DesiredDataPlane,
+): Promise<CheckResult> {
+  const title = "counters move when the probe address is pinged";
+  if (!address || !desired.nft)
+    return skip("traffic", title, address ? "engine none" : "no synthesized address to probe");
+  const read = () => deps.host.nft.counters(NFT_FAMILY, NFT_TABLE).catch(() => ({}) as Counters);
+  const before = await read();
+  const answered = await deps.ping(address);
+  await new Promise((r) => setTimeout(r, deps.settleMs ?? 100));
+  const after = await read();
+  const out = delta(before, after, COUNTERS.fromClients);
+  const back = delta(before, after, COUNTERS.toClients);
+  const masq = delta(before, after, COUNTERS.masqueraded);
+  const guarded =
+    delta(before, after, COUNTERS.guardUnknown) + delta(before, after, COUNTERS.guardSpecial);
+  const detail = `ping ${address}: ${answered ? "replied" : "no reply"}; from_clients +${out}, to_clients +${back}, masqueraded +${masq}, guard drops +${guarded}`;
+  if (answered && out > 0 && back > 0) return pass("traffic", title, detail);
+  if (out > 0 && back === 0) {
+    return masq === 0
+      ? fail(
+          "traffic",
+          title,
+          detail,
+          "one-way: packets leave but are not masqueraded, so the target cannot answer the pool address",
+          `make sure the masquerade rule exists and \`egressInterfaces\` (${deps.config.egressInterfaces.join(", ")}) is where the target is reached`,
+        )
+      : fail(
+          "traffic",
+          title,
+          detail,
+          "one-way: packets leave masqueraded but no answer comes back",
+          "check that the target is up and answers (ICMP/TCP), and the egress path back to the relay",
+        );
+  }
+  if (guarded > 0 && out === 0) {
+    return fail(
+      "traffic",
+      title,
+      detail,
+      "the open-proxy guard dropped the probe: the DNS answer did not reach the allow set",
+      "check that the agent (not another server) answered the query, and the agent's log for nft errors",
+    );
+  }
+  if (out === 0) {
+    return fail(
+      "traffic",
+      title,
+      detail,
+      "nothing was translated: tayga is down, or the route for the prefix is missing, or another table dropped it",
+      "run `nat64-relay agent apply` and check the tayga and foreign-drop lines",
+    );
+  }
+  return warn("traffic", title, detail, "the target may not answer ICMP");
+}
+
+export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult[]> {
+  const desired = desiredDataPlane(deps.config, deps.paths);
+  const name = await probeNameFor(deps);
+  const dns = await dnsChecks(deps, name);
+  const checks = [...dns.checks];
+  checks.push(...(await tailscaleChecks(deps)));
+  checks.push(...(await persistenceChecks(deps, desired)));
+  const engine = await engineCheck(deps, desired);
+  if (engine) checks.push(engine);
+  if (desired.nft) checks.push(await foreignDropCheck(deps));
+  checks.push(await trafficCheck(deps, dns.addresses[0], desired));
+  return checks;
+}

@@ -1,0 +1,31 @@
+// The systemd unit `agent install` writes. Pure.
+
+export interface UnitInput {
+  readonly nodeBinary: string;
+  readonly cliScript: string;
+  /** Path as seen on the running host (not under a test root). */
+  readonly configPath: string;
+}
+
+export function renderUnit(input: UnitInput): string {
+  return [
+    "# Written by `nat64-relay agent install`; removed by `nat64-relay agent uninstall`.",
+    "[Unit]",
+    "Description=nat64-relay agent (split-DNS synthesis and NAT64 data plane)",
+    "Documentation=file:///usr/share/doc/nat64-relay/relay-agent-nat64.md",
+    // Tailscale must be up first: DNS listens on its addresses and routes are advertised through it.
+    "After=network-online.target tailscaled.service",
+    "Wants=network-online.target tailscaled.service",
+    "",
+    "[Service]",
+    "Type=simple",
+    `ExecStart=${input.nodeBinary} ${input.cliScript} agent run --config ${input.configPath}`,
+    "ExecReload=/bin/kill -HUP $MAINPID",
+    "Restart=always",
+    "RestartSec=2",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,113 @@
+// The open-proxy guard's feeder (DESIGN.md §4): every IPv4 the DNS server synthesizes is put
+// into the nftables allow set before the answer leaves, expiring a while after the TTL.
+// Concurrent answers are batched into one `nft -f` transaction; addresses already allowed for
+// long enough resolve at once without touching nft.
+import { cidr, cidrContains, parseIpv4 } from "../../core/ip.ts";
+import { embed } from "../../core/rfc6052.ts";
+import { NEVER_FORWARDED_IPV4 } from "../../core/special-use.ts";
+import type { SynthesisObserver } from "../data-plane.ts";
+import {
+  ALLOWED_V4_SET,
+  ALLOWED_V6_SET,
+  refreshElementsScript,
+  type SetElement,
+} from "./nft-ruleset.ts";
+
+/** Seconds an entry outlives the answer's TTL: clients cache, then connect a little later. */
+export const DEFAULT_GRACE_SECONDS = 120;
+
+export interface GuardFeederOptions {
+  /** Runs one nft script (all elements of a batch in one transaction). */
+  readonly runScript: (script: string) => Promise<void>;
+  /** "v4" (tayga: the IPv4 side) or "v6" (jool: the synthesized IPv6, needs the prefix). */
+  readonly side: "v4" | "v6";
+  readonly prefix?: string;
+  readonly graceSeconds?: number;
+  readonly now?: () => number;
+  /** Addresses never allowed besides special-use: the relay's own. */
+  readonly ownAddresses?: () => ReadonlySet<string>;
+}
+
+/** Named predicate: the guard never lets traffic to these through, whatever the DNS says. */
+export function isNeverForwarded(ipv4: string, own: ReadonlySet<string>): boolean {
+  const value = parseIpv4(ipv4);
+  if (value === undefined) return true;
+  return own.has(ipv4) || NEVER_FORWARDED_IPV4.some((range) => cidrContains(range, 4, value));
+}
+
+interface Pending {
+  readonly elements: Map<string, number>;
+  readonly waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+}
+
+export class GuardFeeder {
+  private readonly options: GuardFeederOptions;
+  private readonly expiresAt = new Map<string, number>();
+  private pending: Pending | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(options: GuardFeederOptions) {
+    this.options = options;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** The SynthesisObserver to hand to the DNS server. */
+  readonly observer: SynthesisObserver = (ipv4s, ttlSeconds) => this.allow(ipv4s, ttlSeconds);
+
+  /** Forgets what it believes is in the set (after the table was replaced or deleted). */
+  reset(known: readonly SetElement[] = []): void {
+    this.expiresAt.clear();
+    const now = this.now();
+    for (const element of known)
+      this.expiresAt.set(element.address, now + element.timeoutSeconds * 1000);
+  }
+
+  allow(ipv4s: readonly string[], ttlSeconds: number): Promise<void> {
+    const own = this.options.ownAddresses?.() ?? new Set<string>();
+    const timeout =
+      Math.max(0, Math.floor(ttlSeconds)) + (this.options.graceSeconds ?? DEFAULT_GRACE_SECONDS);
+    const now = this.now();
+    const wanted = now + timeout * 1000;
+    const needed = ipv4s.filter((ipv4) => {
+      if (isNeverForwarded(ipv4, own)) return false;
+      // Fresh enough: at least half the grace left beyond this answer's TTL.
+      const known = this.expiresAt.get(ipv4) ?? 0;
+      return known < wanted - ((this.options.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000) / 2;
+    });
+    if (needed.length === 0) return Promise.resolve();
+    this.pending ??= { elements: new Map(), waiters: [] };
+    const batch = this.pending;
+    for (const ipv4 of needed)
+      batch.elements.set(ipv4, Math.max(batch.elements.get(ipv4) ?? 0, timeout));
+    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    if (batch.waiters.length === 1) {
+      // One transaction per turn of the event loop, after the previous one finished.
+      this.flushing = this.flushing
+        .then(() => new Promise((r) => setImmediate(r)))
+        .then(() => this.flush(batch));
+    }
+    return done;
+  }
+
+  private async flush(batch: Pending): Promise<void> {
+    if (this.pending === batch) this.pending = undefined;
+    const elements = [...batch.elements].map(([ipv4, timeoutSeconds]) => ({
+      address: this.options.side === "v4" ? ipv4 : embed(cidr(this.options.prefix ?? ""), ipv4),
+      timeoutSeconds,
+    }));
+    const set = this.options.side === "v4" ? ALLOWED_V4_SET : ALLOWED_V6_SET;
+    try {
+      await this.options.runScript(refreshElementsScript(set, elements));
+      const now = this.now();
+      for (const [ipv4, expiry] of this.expiresAt) if (expiry < now) this.expiresAt.delete(ipv4);
+      for (const [ipv4, timeoutSeconds] of batch.elements)
+        this.expiresAt.set(ipv4, now + timeoutSeconds * 1000);
+      for (const waiter of batch.waiters) waiter.resolve();
+    } catch (error) {
+      for (const waiter of batch.waiters) waiter.reject(error);
+    }
+  }
+}

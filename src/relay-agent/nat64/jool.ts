@@ -1,0 +1,21 @@
+// Jool (kernel NAT64) as an engine: the commands the agent runs when `modprobe jool` works.
+// Jool's netfilter mode translates in prerouting and masquerades from the node's own addresses
+// (pool4 left empty), so no tun, routes or masquerade rule are needed.
+
+export const JOOL_INSTANCE = "nat64_relay";
+
+export function joolSetupCommands(prefix: string): string[][] {
+  return [
+    ["modprobe", "jool"],
+    ["jool", "instance", "add", JOOL_INSTANCE, "--netfilter", "--pool6", prefix],
+  ];
+}
+
+export function joolTeardownCommands(): string[][] {
+  return [["jool", "instance", "remove", JOOL_INSTANCE]];
+}
+
+/** `jool -i nat64_relay global display` prints pool6; used to see whether the instance matches. */
+export function joolStatusCommand(): string[] {
+  return ["jool", "-i", JOOL_INSTANCE, "global", "display"];
+}

@@ -1,0 +1,175 @@
+// The agent's one nftables table, rendered from the config. Pure: text in, text out.
+import { createHash } from "node:crypto";
+import { formatCidr } from "../../core/ip.ts";
+import { NEVER_FORWARDED_IPV4 } from "../../core/special-use.ts";
+
+export const NFT_FAMILY = "inet";
+export const NFT_TABLE = "nat64_relay";
+export const ALLOWED_V4_SET = "allowed_v4";
+export const ALLOWED_V6_SET = "allowed_v6";
+
+/** The tailnet MTU is 1280 (DESIGN.md §4): 1280 - 40 (IPv6) - 20 (TCP) = 1220 bytes of MSS. */
+export const TAILNET_MTU = 1280;
+export const CLAMPED_MSS = TAILNET_MTU - 40 - 20;
+
+/** Named counters `agent doctor` reads. */
+export const COUNTERS = {
+  fromClients: "from_clients",
+  toClients: "to_clients",
+  masqueraded: "masqueraded",
+  guardUnknown: "guard_unknown",
+  guardSpecial: "guard_special",
+  guardLocal: "guard_local",
+} as const;
+
+export interface NftTableInput {
+  readonly engine: "tayga" | "jool";
+  readonly pool: string;
+  readonly prefix: string;
+  readonly tunDevice: string;
+  readonly egressInterfaces: readonly string[];
+}
+
+export interface RenderedTable {
+  /** The table body, `table inet nat64_relay { ... }`, with the digest in its comment. */
+  readonly body: string;
+  /** Hash of everything but the comment: equal digests mean equal rulesets. */
+  readonly digest: string;
+  /** Rules per chain, so a table edited by hand is noticed even when its comment survives. */
+  readonly ruleCounts: Readonly<Record<string, number>>;
+}
+
+const quote = (name: string) => `"${name}"`;
+
+function chain(name: string, header: string, rules: readonly string[]): string[] {
+  return [`  chain ${name} {`, `    ${header}`, ...rules.map((rule) => `    ${rule}`), "  }"];
+}
+
+function counterLines(): string[] {
+  return Object.values(COUNTERS).map((name) => `  counter ${name} {}`);
+}
+
+/**
+ * tayga: the guard sits on the IPv4 side, after translation. Packets from the pool go out only
+ * to addresses the DNS handed out (new connections; established ones keep flowing after the
+ * entry expires), never to special-use ranges, never to the relay itself (input hook).
+ */
+function taygaChains(input: NftTableInput): string[][] {
+  const pool = input.pool;
+  const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
+  const egress = input.egressInterfaces.map(quote).join(", ");
+  return [
+    chain("forward", "type filter hook forward priority filter; policy accept;", [
+      `ip saddr ${pool} ip daddr @never_v4 counter name ${COUNTERS.guardSpecial} drop`,
+      `ip saddr ${pool} ct state new ip daddr != @${ALLOWED_V4_SET} counter name ${COUNTERS.guardUnknown} drop`,
+      `ip saddr ${pool} ${mss}`,
+      `ip daddr ${pool} ${mss}`,
+      `ip saddr ${pool} counter name ${COUNTERS.fromClients} accept`,
+      `ip daddr ${pool} counter name ${COUNTERS.toClients} accept`,
+    ]),
+    chain("input", "type filter hook input priority filter; policy accept;", [
+      `iifname ${quote(input.tunDevice)} ip saddr ${pool} counter name ${COUNTERS.guardLocal} drop`,
+    ]),
+    chain("postrouting", "type nat hook postrouting priority srcnat; policy accept;", [
+      `ip saddr ${pool} oifname { ${egress} } counter name ${COUNTERS.masqueraded} masquerade`,
+    ]),
+  ];
+}
+
+/**
+ * Jool translates in prerouting (netfilter mode, priority -75) and does its own NAPT from the
+ * node's addresses, so the guard sits on the IPv6 side before it (priority -150): the DNS feeds
+ * the synthesized IPv6 addresses into allowed_v6.
+ */
+function joolChains(input: NftTableInput): string[][] {
+  const prefix = input.prefix;
+  const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
+  return [
+    chain("prerouting", "type filter hook prerouting priority -150; policy accept;", [
+      `ip6 daddr ${prefix} ct state new ip6 daddr != @${ALLOWED_V6_SET} counter name ${COUNTERS.guardUnknown} drop`,
+      `ip6 daddr ${prefix} ${mss}`,
+      `ip6 daddr ${prefix} counter name ${COUNTERS.fromClients} accept`,
+      `ip6 saddr ${prefix} counter name ${COUNTERS.toClients} accept`,
+    ]),
+  ];
+}
+
+export function renderNftTable(input: NftTableInput): RenderedTable {
+  const never = NEVER_FORWARDED_IPV4.map(formatCidr).join(", ");
+  const sets = [
+    `  set ${ALLOWED_V4_SET} { type ipv4_addr; flags timeout; }`,
+    `  set ${ALLOWED_V6_SET} { type ipv6_addr; flags timeout; }`,
+    `  set never_v4 { type ipv4_addr; flags interval; elements = { ${never} } }`,
+  ];
+  const chains = input.engine === "tayga" ? taygaChains(input) : joolChains(input);
+  const inner = [...counterLines(), ...sets, ...chains.flat()];
+  const digest = createHash("sha256").update(inner.join("\n")).digest("hex").slice(0, 16);
+  const ruleCounts: Record<string, number> = {};
+  for (const lines of chains) {
+    const name = lines[0]?.trim().split(" ")[1] ?? "";
+    ruleCounts[name] = lines.length - 3;
+  }
+  const body = [
+    `table ${NFT_FAMILY} ${NFT_TABLE} {`,
+    `  comment ${quote(tableComment(digest))}`,
+    ...inner,
+    "}",
+  ].join("\n");
+  return { body, digest, ruleCounts };
+}
+
+export function tableComment(digest: string): string {
+  return `managed by nat64-relay; desired ${digest}`;
+}
+
+export function digestFromComment(comment: string | undefined): string | undefined {
+  return comment?.match(/desired ([0-9a-f]{16})$/)?.[1];
+}
+
+export interface SetElement {
+  readonly address: string;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * One atomic `nft -f` script: create-if-missing, delete, recreate, then put back the guard
+ * entries that were live, so a reload never drops traffic the DNS already allowed.
+ */
+export function replaceTableScript(
+  table: RenderedTable,
+  keep: { v4: readonly SetElement[]; v6: readonly SetElement[] } = { v4: [], v6: [] },
+): string {
+  return [
+    `table ${NFT_FAMILY} ${NFT_TABLE}`,
+    `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
+    table.body,
+    ...addElementLines(ALLOWED_V4_SET, keep.v4),
+    ...addElementLines(ALLOWED_V6_SET, keep.v6),
+    "",
+  ].join("\n");
+}
+
+export function deleteTableScript(): string {
+  return `table ${NFT_FAMILY} ${NFT_TABLE}\ndelete table ${NFT_FAMILY} ${NFT_TABLE}\n`;
+}
+
+function addElementLines(set: string, elements: readonly SetElement[]): string[] {
+  if (elements.length === 0) return [];
+  const list = elements.map((e) => `${e.address} timeout ${Math.max(1, e.timeoutSeconds)}s`);
+  return [`add element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${list.join(", ")} }`];
+}
+
+/**
+ * Inserts or refreshes guard entries in one transaction. `add` does not extend the timeout of an
+ * element that exists, so each one is added (no-op if present), deleted and added again.
+ */
+export function refreshElementsScript(set: string, elements: readonly SetElement[]): string {
+  if (elements.length === 0) return "";
+  const bare = elements.map((e) => e.address).join(", ");
+  return [
+    `add element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${bare} }`,
+    `delete element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${bare} }`,
+    ...addElementLines(set, elements),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,143 @@
+// Runs tayga as a supervised child: restarted with exponential backoff whenever it exits,
+// health = the process is up and its tun device exists and is up.
+import { type ChildProcess, spawn } from "node:child_process";
+
+export interface ChildHandle {
+  readonly pid: number | undefined;
+  kill(signal?: NodeJS.Signals): void;
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+}
+
+export type Launcher = (command: string, args: readonly string[]) => ChildHandle;
+
+export const spawnLauncher: Launcher = (command, args) => {
+  const child: ChildProcess = spawn(command, [...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  child.on("error", () => {});
+  return {
+    get pid() {
+      return child.pid;
+    },
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    onExit: (listener) => {
+      child.on("exit", (code, signal) => {
+        if (stderr.trim()) process.stderr.write(`tayga: ${stderr.trim()}\n`);
+        listener(code, signal);
+      });
+    },
+  };
+};
+
+export interface TaygaSupervisorOptions {
+  readonly confPath: string;
+  readonly launch?: Launcher;
+  /** Called before each (re)start: makes sure the tun and its routes exist. */
+  readonly beforeStart?: () => Promise<void>;
+  readonly log?: (message: string) => void;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** A run this long resets the backoff. */
+  readonly stableAfterMs?: number;
+  readonly binary?: string;
+}
+
+export class TaygaSupervisor {
+  private readonly options: TaygaSupervisorOptions;
+  private child: ChildHandle | undefined;
+  private stopped = true;
+  private backoffMs: number;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  /** How many times tayga was started, the first included. */
+  starts = 0;
+
+  constructor(options: TaygaSupervisorOptions) {
+    this.options = options;
+    this.backoffMs = options.initialBackoffMs ?? 100;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  running(): boolean {
+    return this.child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.launch();
+  }
+
+  /** Stops and starts again now (config changed). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  private async launch(): Promise<void> {
+    if (this.stopped || this.child) return;
+    try {
+      await this.options.beforeStart?.();
+    } catch (error) {
+      this.options.log?.(`tayga: preparing the tun failed: ${(error as Error).message}`);
+      this.scheduleRestart();
+      return;
+    }
+    if (this.stopped || this.child) return;
+    const launch = this.options.launch ?? spawnLauncher;
+    const child = launch(this.options.binary ?? "tayga", [
+      "--nodetach",
+      "--config",
+      this.options.confPath,
+    ]);
+    this.child = child;
+    this.starts++;
+    this.startedAt = Date.now();
+    child.onExit((code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      if (this.stopped) return;
+      this.options.log?.(
+        `tayga exited (${signal ?? `code ${code}`}); restarting in ${this.backoffMs} ms`,
+      );
+      this.scheduleRestart();
+    });
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopped) return;
+    const stable = Date.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000);
+    const delay = stable ? (this.options.initialBackoffMs ?? 100) : this.backoffMs;
+    this.backoffMs = Math.min(delay * 2, this.options.maxBackoffMs ?? 5000);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.launch();
+    }, delay);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const child = this.child;
+    this.child = undefined;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve();
+      }, 2000);
+      child.onExit(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+  }
+}
