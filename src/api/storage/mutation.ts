@@ -70,8 +70,11 @@ export async function commitMutation(
   const { db } = database;
   const version = mutation.readVersion + 1;
   const items: BatchItem<"sqlite">[] = [
-    db.run(
-      sql`INSERT INTO ${guards} (ok) SELECT (value = ${mutation.readVersion}) FROM ${stateVersion} WHERE id = 1`,
+    db.insert(guards).select(
+      db
+        .select({ ok: sql<number>`(${stateVersion.value} = ${mutation.readVersion})`.as("ok") })
+        .from(stateVersion)
+        .where(eq(stateVersion.id, 1)),
     ),
     db.update(stateVersion).set({ value: version }).where(eq(stateVersion.id, 1)),
     ...mutation.statements(db, version),

@@ -1,0 +1,39 @@
+// The Tailscale API fake behind a real HTTP server on 127.0.0.1 (random port), for tests that
+// run the API as a separate process with TAILSCALE_API_BASE_URL pointing here.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { FakeTailscaleApi } from "./tailscale-api.ts";
+
+export interface FakeTailscaleServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function serveFakeTailscale(fake: FakeTailscaleApi): Promise<FakeTailscaleServer> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers.set(key, value);
+    }
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const response = await fake.fetch(`http://127.0.0.1${req.url}`, {
+      method: req.method ?? "GET",
+      headers,
+      ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+    });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
