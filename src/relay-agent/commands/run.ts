@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { pino } from "pino";
 import { RealTailscaleCli } from "../host/tailscale-cli.ts";
+import { createAgentDataPlane } from "../nat64/agent-data-plane.ts";
 import { runAgent } from "../run.ts";
 import { DEFAULT_STATE_DIR } from "../state/prefix-store.ts";
 
@@ -30,5 +31,12 @@ export async function runCommand({ configPath, values, env }: RunCommandOptions)
     stateDir,
     tailscale: new RealTailscaleCli(tailscaleBinary),
     logger,
+    // NAT64 data plane (issue 4): tayga/jool per `engine`; none: DNS only.
+    createDataPlane: (config) =>
+      createAgentDataPlane(config, {
+        root: root ?? "/",
+        tailscaleBinary,
+        logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+      }),
   });
 }

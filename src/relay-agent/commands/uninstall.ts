@@ -1,11 +1,13 @@
 // `nat64-relay agent uninstall`: stop the unit, undo what apply changed on the host (table,
 // tun, routes, sysctls, advertised route), remove what install wrote. Nothing else.
 import { rm, rmdir } from "node:fs/promises";
+import { join } from "node:path";
 import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 import type { Systemd } from "../host/systemd.ts";
 import { uninstallAgent } from "../install/install.ts";
 import { type DataPlaneHost, teardownDataPlane } from "../nat64/apply.ts";
 import { readRecord } from "../nat64/record.ts";
+import { PREFIX_FILE } from "../state/prefix-store.ts";
 import { systemdFor } from "./install.ts";
 import type { CommonOptions } from "./options.ts";
 
@@ -34,7 +36,7 @@ export async function uninstallCommand(
   const plane = await teardownDataPlane(host, await readRecord(paths.dataPlaneRecord));
   if (plane.failed.length === 0) await rm(paths.dataPlaneRecord, { force: true });
   // The state directory holds only the agent's own files; remove it when nothing else is left.
-  await rm(`${paths.stateDir}/prefix`, { force: true });
+  await rm(join(paths.stateDir, PREFIX_FILE), { force: true });
   await rmdir(paths.stateDir).catch(() => {});
   for (const line of [
     ...unit.done,

@@ -66,9 +66,10 @@ export class RealNftables implements Nftables {
     const objects = await this.listJson(["list", "table", family, name]);
     if (!objects) return undefined;
     const chains: Record<string, number> = {};
-    let comment: string | undefined;
+    // nft 1.0.6 leaves the table comment out of its JSON: read it from the terse text listing.
+    const { stdout } = await this.exec("nft", ["-t", "list", "table", family, name]);
+    const comment = stdout.match(/^\s*comment "((?:[^"\\]|\\.)*)"/m)?.[1];
     for (const object of objects) {
-      if (object.table) comment = object.table.comment as string | undefined;
       if (object.chain) chains[String(object.chain.name)] ??= 0;
       if (object.rule) {
         const chain = String(object.rule.chain);

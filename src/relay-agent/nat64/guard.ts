@@ -65,7 +65,8 @@ export class GuardFeeder {
       this.expiresAt.set(element.address, now + element.timeoutSeconds * 1000);
   }
 
-  allow(ipv4s: readonly string[], ttlSeconds: number): Promise<void> {
+  /** Resolves once the entries are in the set; undefined (no wait) when they already were. */
+  allow(ipv4s: readonly string[], ttlSeconds: number): Promise<void> | undefined {
     const own = this.options.ownAddresses?.() ?? new Set<string>();
     const timeout =
       Math.max(0, Math.floor(ttlSeconds)) + (this.options.graceSeconds ?? DEFAULT_GRACE_SECONDS);
@@ -77,7 +78,7 @@ export class GuardFeeder {
       const known = this.expiresAt.get(ipv4) ?? 0;
       return known < wanted - ((this.options.graceSeconds ?? DEFAULT_GRACE_SECONDS) * 1000) / 2;
     });
-    if (needed.length === 0) return Promise.resolve();
+    if (needed.length === 0) return undefined;
     this.pending ??= { elements: new Map(), waiters: [] };
     const batch = this.pending;
     for (const ipv4 of needed)
