@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { readApiEnv, tailscaleAuthOf } from "../../../src/api/env.ts";
+import { RelayError } from "../../../src/core/errors.ts";
+
+function problemsOf(source: Record<string, string>): string[] {
+  try {
+    readApiEnv(source);
+  } catch (error) {
+    if (error instanceof RelayError) return error.problems.map((p) => p.path);
+    throw error;
+  }
+  return [];
+}
+
+describe("API configuration", () => {
+  it("fills the documented defaults", () => {
+    const env = readApiEnv({});
+    expect(env).toMatchObject({
+      HOST: "0.0.0.0",
+      PORT: 8787,
+      DATABASE_PATH: "./data/nat64-relay.db",
+      TAILSCALE_TAILNET: "-",
+      TAILSCALE_API_BASE_URL: "https://api.tailscale.com",
+    });
+    expect(tailscaleAuthOf(env)).toBeUndefined();
+  });
+
+  it("names the exact bad key", () => {
+    expect(problemsOf({ PORT: "http" })).toEqual(["PORT"]);
+    expect(problemsOf({ TAILSCALE_API_BASE_URL: "not a url" })).toEqual(["TAILSCALE_API_BASE_URL"]);
+    expect(problemsOf({ TAILSCALE_OAUTH_CLIENT_ID: "k123" })).toEqual([
+      "TAILSCALE_OAUTH_CLIENT_SECRET",
+    ]);
+    expect(problemsOf({ ADMIN_TOKEN: "short" })).toEqual(["ADMIN_TOKEN"]);
+  });
+
+  it("chooses an API key or OAuth client credentials", () => {
+    expect(tailscaleAuthOf(readApiEnv({ TAILSCALE_API_KEY: "tskey-api-x" }))).toEqual({
+      kind: "apiKey",
+      apiKey: "tskey-api-x",
+    });
+    expect(
+      tailscaleAuthOf(
+        readApiEnv({
+          TAILSCALE_OAUTH_CLIENT_ID: "k",
+          TAILSCALE_OAUTH_CLIENT_SECRET: "tskey-client-s",
+        }),
+      ),
+    ).toEqual({ kind: "oauth", clientId: "k", clientSecret: "tskey-client-s" });
+  });
+});
