@@ -138,6 +138,7 @@ export class DnsServer {
           tcpAddress,
           this.handler,
           this.deps.tcpLimits ?? DEFAULT_TCP_LIMITS,
+          this.deps.reusePort ?? false,
         );
       } catch (error) {
         await udp.close();

@@ -201,12 +201,7 @@ export class QueryHandler {
     if (result.kind !== "addresses" || this.observer === undefined) {
       return this.finish(message, query, source, respond, answer);
     }
-    let told: void | Promise<void>;
-    try {
-      told = this.observer(result.ipv4s, ttl);
-    } catch (error) {
-      this.logger.error({ err: error }, "dns: synthesis observer failed");
-    }
+    const told = this.tellObserver(this.observer, result.ipv4s, ttl);
     if (!(told instanceof Promise)) return this.finish(message, query, source, respond, answer);
     const kept = query === this.parsed ? snapshotQuery(query) : query;
     let timer: NodeJS.Timeout | undefined;
@@ -222,6 +217,20 @@ export class QueryHandler {
         this.finish(message, kept, source, respond, answer);
       });
     return true;
+  }
+
+  private tellObserver(
+    observer: SynthesisObserver,
+    ipv4s: readonly string[],
+    ttl: number,
+  ): undefined | Promise<void> {
+    try {
+      const told = observer(ipv4s, ttl);
+      return told instanceof Promise ? told : undefined;
+    } catch (error) {
+      this.logger.error({ err: error }, "dns: synthesis observer failed");
+      return undefined;
+    }
   }
 
   private encode(

@@ -31,6 +31,7 @@ export class TcpListener {
     address: HostPort,
     handler: QueryHandler,
     limits: TcpLimits = DEFAULT_TCP_LIMITS,
+    reusePort = false,
   ): Promise<TcpListener> {
     const server = createServer({ noDelay: true });
     server.maxConnections = limits.maxConnections;
@@ -40,7 +41,7 @@ export class TcpListener {
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(
-        { host: address.host, port: address.port, ipv6Only: address.family === 6 },
+        { host: address.host, port: address.port, ipv6Only: address.family === 6, reusePort },
         () => {
           server.off("error", reject);
           resolve(listener);

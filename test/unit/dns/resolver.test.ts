@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { cidr } from "../../../src/core/index.ts";
+import { AaaaResolver, STALE_ANSWER_TTL } from "../../../src/relay-agent/dns/resolver.ts";
+import { nameToKey } from "../../../src/relay-agent/dns/wire.ts";
+import { FakeUpstreamClient } from "../../fakes/fake-upstream-client.ts";
+
+const settings = { prefix: cidr("fd4e:2a91:7c3d:6464::/96"), maxTtl: 300, cacheSize: 100 };
+
+function resolverWithClock() {
+  const clock = { now: 1_000_000 };
+  const upstream = new FakeUpstreamClient();
+  const resolver = new AaaaResolver(settings, upstream, () => clock.now);
+  return { clock, upstream, resolver };
+}
+
+describe("AAAA resolver", () => {
+  it("caches negative answers for their SOA-derived TTL (RFC 2308)", async () => {
+    const { upstream, resolver, clock } = resolverWithClock();
+    const first = await resolver.resolve(nameToKey("gone.tail1234.ts.net"));
+    expect(first).toEqual({
+      kind: "answer",
+      result: { kind: "nxdomain", ttl: 60 },
+      ttl: 60,
+      stale: false,
+    });
+    const slot = resolver.peek(nameToKey("gone.tail1234.ts.net"), clock.now + 59_000);
+    expect(slot?.value).toEqual({ kind: "nxdomain", ttl: 60 });
+    expect(upstream.asked).toHaveLength(1);
+  });
+
+  it("serves a stale answer with TTL 30 when the upstreams fail after expiry (RFC 8767)", async () => {
+    const { upstream, resolver, clock } = resolverWithClock();
+    upstream.set("web.tail1234.ts.net", [{ type: "A", data: "100.100.1.2", ttl: 10 }]);
+    await resolver.resolve(nameToKey("web.tail1234.ts.net"));
+    clock.now += 11_000;
+    upstream.failAfterMs = 1;
+    const stale = await resolver.resolve(nameToKey("web.tail1234.ts.net"));
+    expect(stale.kind === "answer" && stale.stale).toBe(true);
+    expect(stale.kind === "answer" && stale.ttl).toBe(STALE_ANSWER_TTL);
+    expect(stale.kind === "answer" && stale.result.kind).toBe("addresses");
+    const slot = resolver.peek(nameToKey("web.tail1234.ts.net"), clock.now);
+    expect(slot!.failedRefreshUntil).toBeGreaterThan(clock.now);
+  });
+
+  it("reports failure when the upstreams fail and nothing is cached", async () => {
+    const { upstream, resolver } = resolverWithClock();
+    upstream.failAfterMs = 1;
+    expect((await resolver.resolve(nameToKey("web.tail1234.ts.net"))).kind).toBe("failure");
+  });
+
+  it("drops cached answers when the prefix changes, and keeps them otherwise", async () => {
+    const { upstream, resolver, clock } = resolverWithClock();
+    upstream.set("web.tail1234.ts.net", [{ type: "A", data: "100.100.1.2" }]);
+    await resolver.resolve(nameToKey("web.tail1234.ts.net"));
+    resolver.reconfigure({ ...settings, cacheSize: 50 }, upstream);
+    expect(resolver.peek(nameToKey("web.tail1234.ts.net"), clock.now)).toBeDefined();
+    resolver.reconfigure({ ...settings, prefix: cidr("fd00:1:2:6464::/96") }, upstream);
+    expect(resolver.peek(nameToKey("web.tail1234.ts.net"), clock.now)).toBeUndefined();
+  });
+
+  it("follows a CNAME chain the upstream resolves, with the smallest TTL", async () => {
+    const { upstream, resolver } = resolverWithClock();
+    upstream
+      .set("alias.tail1234.ts.net", [{ type: "CNAME", data: "real.tail1234.ts.net", ttl: 20 }])
+      .set("real.tail1234.ts.net", [{ type: "A", data: "100.100.7.7", ttl: 200 }]);
+    const resolution = await resolver.resolve(nameToKey("alias.tail1234.ts.net"));
+    expect(resolution.kind === "answer" && resolution.result).toEqual(
+      expect.objectContaining({ kind: "addresses", ipv4s: ["100.100.7.7"], ttl: 20 }),
+    );
+  });
+});

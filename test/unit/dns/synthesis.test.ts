@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { cidr, embed, formatIpv6, parseIpv6 } from "../../../src/core/index.ts";
+import {
+  answerFromSynthesized,
+  answerWithoutUpstream,
+  needsUpstream,
+  synthesizeFromA,
+} from "../../../src/relay-agent/dns/synthesis.ts";
+import { Rcode, RRType } from "../../../src/relay-agent/dns/wire.ts";
+
+const PREFIX = cidr("fd4e:2a91:7c3d:6464::/96");
+const ip = (text: string) =>
+  text.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
+const addressesOf = (records: Buffer, count: number) =>
+  Array.from({ length: count }, (_, index) => {
+    const bytes = records.subarray(index * 28 + 12, index * 28 + 28);
+    const text = Array.from({ length: 8 }, (_, group) =>
+      bytes.readUInt16BE(group * 2).toString(16),
+    );
+    return formatIpv6(parseIpv6(text.join(":"))!);
+  });
+
+describe("AAAA synthesis from the real name's A records", () => {
+  it("embeds every IPv4 in the prefix (RFC 6052) and keeps the order", () => {
+    const result = synthesizeFromA(
+      { kind: "addresses", ipv4s: [ip("100.101.1.1"), ip("203.0.113.9")], ttl: 120 },
+      PREFIX,
+      300,
+    );
+    expect(result.kind).toBe("addresses");
+    if (result.kind !== "addresses") return;
+    expect(result.ipv4s).toEqual(["100.101.1.1", "203.0.113.9"]);
+    expect(result.count).toBe(2);
+    expect(addressesOf(result.records, 2)).toEqual([
+      embed(PREFIX, "100.101.1.1"),
+      embed(PREFIX, "203.0.113.9"),
+    ]);
+    expect(result.ttl).toBe(120);
+  });
+
+  it("caps the TTL at maxTtl", () => {
+    expect(
+      synthesizeFromA({ kind: "addresses", ipv4s: [ip("100.101.1.1")], ttl: 86400 }, PREFIX, 300)
+        .ttl,
+    ).toBe(300);
+    expect(synthesizeFromA({ kind: "nxdomain", ttl: 900 }, PREFIX, 60)).toEqual({
+      kind: "nxdomain",
+      ttl: 60,
+    });
+  });
+
+  it("never synthesizes special-use IPv4 and answers NODATA when nothing else is left", () => {
+    const mixed = synthesizeFromA(
+      {
+        kind: "addresses",
+        ipv4s: [
+          "0.1.2.3",
+          "127.0.0.1",
+          "169.254.169.254",
+          "224.0.0.1",
+          "255.255.255.255",
+          "100.101.5.5",
+        ].map(ip),
+        ttl: 60,
+      },
+      PREFIX,
+      300,
+    );
+    expect(mixed.kind === "addresses" && mixed.ipv4s).toEqual(["100.101.5.5"]);
+    expect(
+      synthesizeFromA({ kind: "addresses", ipv4s: [ip("127.0.0.1")], ttl: 60 }, PREFIX, 300),
+    ).toEqual({
+      kind: "nodata",
+      ttl: 60,
+    });
+  });
+
+  it("passes NXDOMAIN and NODATA through with their TTLs", () => {
+    expect(answerFromSynthesized({ kind: "nxdomain", ttl: 30 }, 30)).toEqual({
+      rcode: Rcode.NXDOMAIN,
+      authoritySoaTtl: 30,
+    });
+    expect(answerFromSynthesized({ kind: "nodata", ttl: 30 }, 12)).toEqual({
+      rcode: Rcode.NOERROR,
+      authoritySoaTtl: 12,
+    });
+  });
+});
+
+describe("answers that need no upstream", () => {
+  it("asks the upstream only for AAAA", () => {
+    expect(needsUpstream(RRType.AAAA)).toBe(true);
+    for (const qtype of [
+      RRType.A,
+      RRType.SOA,
+      RRType.NS,
+      RRType.CNAME,
+      RRType.ANY,
+      64,
+      65,
+      15,
+      16,
+    ]) {
+      expect(needsUpstream(qtype)).toBe(false);
+    }
+  });
+
+  it("answers NODATA with the split SOA for A, HTTPS, SVCB, MX, TXT, ANY below the apex", () => {
+    for (const qtype of [RRType.A, 65, 64, 15, 16, RRType.ANY, RRType.SOA, RRType.NS]) {
+      expect(answerWithoutUpstream(qtype, false, 300)).toEqual({
+        rcode: Rcode.NOERROR,
+        authoritySoaTtl: 60,
+      });
+    }
+  });
+
+  it("answers SOA and NS at the apex itself", () => {
+    expect(answerWithoutUpstream(RRType.SOA, true, 300)).toEqual({
+      rcode: Rcode.NOERROR,
+      soaAnswer: true,
+      answerTtl: 60,
+    });
+    expect(answerWithoutUpstream(RRType.NS, true, 30)).toEqual({
+      rcode: Rcode.NOERROR,
+      nsAnswer: true,
+      answerTtl: 30,
+    });
+    expect(answerWithoutUpstream(RRType.A, true, 300)).toEqual({
+      rcode: Rcode.NOERROR,
+      authoritySoaTtl: 60,
+    });
+  });
+});
