@@ -111,9 +111,7 @@ describe.runIf(available)("doctor names each fault", () => {
   it("REFUSED: names the ACL / allowFrom", async () => {
     await writeFile(
       files.config,
-      (await import("node:fs"))
-        .readFileSync(files.config, "utf8")
-        .replace('"fd7a:115c:a1e0::/48"', '"100.64.0.0/10"'),
+      readFileSync(files.config, "utf8").replace('"fd7a:115c:a1e0::/48"', '"100.64.0.0/10"'),
     );
     agent.child.kill("SIGHUP");
     await waitFor("the reload to refuse the client", async () => {
@@ -130,9 +128,7 @@ describe.runIf(available)("doctor names each fault", () => {
     expect(check(report, "dns-udp").cause).toMatch(/outside `allowFrom`/);
     await writeFile(
       files.config,
-      (await import("node:fs"))
-        .readFileSync(files.config, "utf8")
-        .replace('"100.64.0.0/10"', '"fd7a:115c:a1e0::/48"'),
+      readFileSync(files.config, "utf8").replace('"100.64.0.0/10"', '"fd7a:115c:a1e0::/48"'),
     );
     agent.child.kill("SIGHUP");
     await waitFor("the reload to answer the client again", async () => {
