@@ -45,11 +45,10 @@ export function handlerHarness(
   /** Sends one query; resolves with the decoded answer, or undefined when none came in time. */
   function ask(
     name: string,
-    type: dnsPacket.RecordType,
+    type: dnsPacket.RecordType | number,
     options: { source?: string; transport?: Transport; raw?: Buffer; waitMs?: number } = {},
   ): Promise<{ raw: Buffer; packet: dnsPacket.DecodedPacket; rcode: number } | undefined> {
-    const message =
-      options.raw ?? dnsPacket.encode({ type: "query", id: 4242, questions: [{ type, name }] });
+    const message = options.raw ?? encodeQuestion(name, type);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), options.waitMs ?? 1000);
       handler.handle(message, options.source ?? "127.0.0.1", options.transport ?? "udp", (raw) => {
@@ -59,4 +58,15 @@ export function handlerHarness(
     });
   }
   return { handler, upstream, resolver, metrics, ask, settings };
+}
+
+/** dns-packet knows no HTTPS/SVCB: numeric types are written into the QTYPE field directly. */
+export function encodeQuestion(name: string, type: dnsPacket.RecordType | number): Buffer {
+  const message = dnsPacket.encode({
+    type: "query",
+    id: 4242,
+    questions: [{ type: typeof type === "number" ? "A" : type, name }],
+  });
+  if (typeof type === "number") message.writeUInt16BE(type, message.length - 4);
+  return message;
 }
