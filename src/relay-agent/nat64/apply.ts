@@ -192,9 +192,14 @@ async function planTunAndRoutes(
       },
     });
   }
+  const deletedTun = changes.some((change) => change.summary.startsWith("delete tun"))
+    ? record.tun
+    : undefined;
   for (const route of record.routes) {
     if (desired.routes.some((wanted) => sameRoute(wanted, route))) continue;
     if (!actual.some((existing) => sameRoute(existing, route))) continue;
+    // Routes through a tun that is deleted go with it.
+    if (route.device === deletedTun) continue;
     changes.push({
       area: "route",
       summary: `delete route ${route.destination} dev ${route.device}`,

@@ -1,0 +1,175 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { hostPaths } from "../../../src/relay-agent/host/paths.ts";
+import {
+  applyPlan,
+  mergeAdvertisedRoutes,
+  planDataPlane,
+  teardownDataPlane,
+} from "../../../src/relay-agent/nat64/apply.ts";
+import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
+import {
+  type DataPlaneRecord,
+  EMPTY_RECORD,
+  readRecord,
+  writeRecord,
+} from "../../../src/relay-agent/nat64/record.ts";
+import { type FakeHost, fakeHost } from "../../fakes/fake-host.ts";
+import { resolvedConfig, tempRoot } from "./helpers.ts";
+
+async function applyOnce(host: FakeHost, root: string, overrides = {}) {
+  const paths = hostPaths(root);
+  const desired = desiredDataPlane(resolvedConfig(overrides), paths);
+  const record = await readRecord(paths.dataPlaneRecord);
+  const plan = await planDataPlane(desired, host, record);
+  const next = await applyPlan(plan, record, (r) => writeRecord(paths.dataPlaneRecord, r));
+  return { plan, record: next, paths };
+}
+
+describe("apply", () => {
+  it("brings a bare host to the desired state", async () => {
+    const host = fakeHost({ routes: ["10.0.0.0/24"] });
+    const root = await tempRoot();
+    const { plan, paths } = await applyOnce(host, root);
+    expect(plan.changes.map((c) => c.area)).toEqual([
+      "sysctl",
+      "sysctl",
+      "file",
+      "file",
+      "file",
+      "tun",
+      "tun",
+      "route",
+      "route",
+      "nft",
+      "tailscale",
+    ]);
+    expect(await host.sysctl.get("net.ipv4.ip_forward")).toBe("1");
+    expect(host.ip.links.get("nat64relay")).toEqual({ up: true });
+    expect(host.ip.routeTable.map((r) => r.destination)).toEqual([
+      "fd4e:2a91:7c3d:6464::/96",
+      "192.168.240.0/20",
+    ]);
+    expect(await host.nft.table("inet", "nat64_relay")).toMatchObject({
+      chains: { forward: 6, input: 1, postrouting: 1 },
+    });
+    expect(await readFile(paths.taygaConf, "utf8")).toContain("tun-device nat64relay");
+    expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "fd4e:2a91:7c3d:6464::/96"]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it("changes nothing the second time", async () => {
+    const host = fakeHost();
+    const root = await tempRoot();
+    await applyOnce(host, root);
+    const scripts = host.nft.scripts.length;
+    const calls = host.tailscale.calls.filter((c) => c.startsWith("set")).length;
+    const { plan } = await applyOnce(host, root);
+    expect(plan.changes).toEqual([]);
+    expect(host.nft.scripts.length).toBe(scripts);
+    expect(host.tailscale.calls.filter((c) => c.startsWith("set")).length).toBe(calls);
+  });
+
+  it("repairs only what is missing (a deleted route, a table edited by hand)", async () => {
+    const host = fakeHost();
+    const root = await tempRoot();
+    await applyOnce(host, root);
+    await host.ip.deleteRoute({ family: 4, destination: "192.168.240.0/20", device: "nat64relay" });
+    const table = host.nft.tables.get("inet nat64_relay");
+    table?.chains.get("postrouting")?.rules.pop();
+    const { plan } = await applyOnce(host, root);
+    expect(plan.changes.map((c) => c.summary)).toEqual([
+      "add route 192.168.240.0/20 dev nat64relay",
+      "replace (differs from desired) table inet nat64_relay (one nft -f transaction)",
+    ]);
+  });
+
+  it("keeps live guard entries when it replaces the table", async () => {
+    const host = fakeHost();
+    const root = await tempRoot();
+    await applyOnce(host, root);
+    await host.nft.run("add element inet nat64_relay allowed_v4 { 198.18.1.2 timeout 100s }\n");
+    await applyOnce(host, root, { egressInterfaces: ["eth1"] });
+    expect(await host.nft.elements("inet", "nat64_relay", "allowed_v4")).toEqual([
+      { address: "198.18.1.2", expiresSeconds: 100 },
+    ]);
+  });
+
+  it("moves routes and the advertised prefix when the prefix changes, never touching other routes", async () => {
+    const host = fakeHost({ routes: ["10.0.0.0/24"] });
+    const root = await tempRoot();
+    await applyOnce(host, root);
+    const { plan } = await applyOnce(host, root, { prefix: "fd4e:2a91:7c3d:9999::/96" });
+    expect(plan.changes.map((c) => c.summary)).toEqual(
+      expect.arrayContaining([
+        "add route fd4e:2a91:7c3d:9999::/96 dev nat64relay",
+        "delete route fd4e:2a91:7c3d:6464::/96 dev nat64relay",
+      ]),
+    );
+    expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "fd4e:2a91:7c3d:9999::/96"]);
+  });
+
+  it("skips tailscale with one clear warning when the CLI is absent", async () => {
+    const host = fakeHost({ tailscaleInstalled: false });
+    const { plan } = await applyOnce(host, await tempRoot());
+    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings[0]).toMatch(
+      /^tailscale CLI not found: not advertising fd4e:2a91:7c3d:6464::\/96/,
+    );
+    expect(host.tailscale.calls).toEqual([]);
+  });
+
+  it("skips tailscale with one clear warning when advertise is false", async () => {
+    const host = fakeHost({ routes: ["10.0.0.0/24"] });
+    const { plan } = await applyOnce(host, await tempRoot(), { advertise: false });
+    expect(plan.warnings).toEqual([expect.stringMatching(/^advertise: false: not advertising/)]);
+    expect(host.tailscale.routes).toEqual(["10.0.0.0/24"]);
+  });
+
+  it("engine none after tayga removes the data plane it had made", async () => {
+    const host = fakeHost();
+    const root = await tempRoot();
+    await applyOnce(host, root);
+    const { plan } = await applyOnce(host, root, { engine: "none" });
+    expect(plan.changes.map((c) => c.summary)).toEqual(
+      expect.arrayContaining([
+        "delete tun nat64relay",
+        "delete table inet nat64_relay",
+        expect.stringMatching(/-fd4e/),
+      ]),
+    );
+    expect(host.ip.links.size).toBe(0);
+    expect(host.nft.tables.size).toBe(0);
+  });
+});
+
+describe("teardown", () => {
+  it("undoes exactly what apply did: sysctls back, files gone, only our route unadvertised", async () => {
+    const host = fakeHost({ routes: ["10.0.0.0/24"] });
+    const root = await tempRoot();
+    const { record, paths } = await applyOnce(host, root);
+    host.tailscale.routes = [...host.tailscale.routes, "10.1.0.0/24"];
+    const result = await teardownDataPlane(host, record);
+    expect(result.failed).toEqual([]);
+    expect(await host.sysctl.get("net.ipv4.ip_forward")).toBe("0");
+    expect(host.ip.links.size).toBe(0);
+    expect(host.nft.tables.size).toBe(0);
+    expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "10.1.0.0/24"]);
+    await expect(readFile(paths.sysctlFile, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("does nothing with an empty record", async () => {
+    const host = fakeHost();
+    const record: DataPlaneRecord = EMPTY_RECORD;
+    expect(await teardownDataPlane(host, record)).toEqual({ done: [], failed: [] });
+  });
+});
+
+describe("mergeAdvertisedRoutes", () => {
+  it("adds ours, removes only what we say, keeps order and the operator's routes", () => {
+    expect(
+      mergeAdvertisedRoutes(["10.0.0.0/24", "fd00::/96"], ["fd11::/96"], ["fd00::/96"]),
+    ).toEqual(["10.0.0.0/24", "fd11::/96"]);
+    expect(mergeAdvertisedRoutes(["a", "b"], ["b"], [])).toEqual(["a", "b"]);
+  });
+});

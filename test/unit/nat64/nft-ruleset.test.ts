@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import {
+  CLAMPED_MSS,
+  digestFromComment,
+  refreshElementsScript,
+  renderNftTable,
+  replaceTableScript,
+} from "../../../src/relay-agent/nat64/nft-ruleset.ts";
+
+const input = {
+  engine: "tayga" as const,
+  pool: "192.168.240.0/20",
+  prefix: "fd4e:2a91:7c3d:6464::/96",
+  tunDevice: "nat64relay",
+  egressInterfaces: ["tailscale0", "eth0"],
+};
+
+describe("renderNftTable (tayga)", () => {
+  const table = renderNftTable(input);
+
+  it("masquerades the pool out of every egress interface", () => {
+    expect(table.body).toContain(
+      'ip saddr 192.168.240.0/20 oifname { "tailscale0", "eth0" } counter name masqueraded masquerade',
+    );
+  });
+
+  it("clamps TCP MSS to the tailnet MTU (1280 - 40 - 20) both ways", () => {
+    expect(CLAMPED_MSS).toBe(1220);
+    expect(table.body).toContain(
+      "ip saddr 192.168.240.0/20 tcp flags syn tcp option maxseg size > 1220 tcp option maxseg size set 1220",
+    );
+    expect(table.body).toContain(
+      "ip daddr 192.168.240.0/20 tcp flags syn tcp option maxseg size > 1220 tcp option maxseg size set 1220",
+    );
+  });
+
+  it("forwards new connections from the pool only to addresses in the DNS-fed set", () => {
+    expect(table.body).toContain("set allowed_v4 { type ipv4_addr; flags timeout; }");
+    expect(table.body).toContain(
+      "ip saddr 192.168.240.0/20 ct state new ip daddr != @allowed_v4 counter name guard_unknown drop",
+    );
+  });
+
+  it("never forwards to special-use targets, before anything else, and never to the relay itself", () => {
+    expect(table.body).toContain(
+      "elements = { 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4 }",
+    );
+    const forward = table.body.slice(table.body.indexOf("chain forward"));
+    expect(forward.split("\n")[2]).toContain("ip daddr @never_v4 counter name guard_special drop");
+    expect(table.body).toContain(
+      'iifname "nat64relay" ip saddr 192.168.240.0/20 counter name guard_local drop',
+    );
+  });
+
+  it("names the counters doctor reads", () => {
+    for (const name of [
+      "from_clients",
+      "to_clients",
+      "masqueraded",
+      "guard_unknown",
+      "guard_special",
+      "guard_local",
+    ]) {
+      expect(table.body).toContain(`counter ${name} {}`);
+    }
+  });
+
+  it("carries a digest in its comment that changes with the config and only with it", () => {
+    expect(digestFromComment(/comment "(.*)"/.exec(table.body)?.[1])).toBe(table.digest);
+    expect(renderNftTable(input).digest).toBe(table.digest);
+    expect(renderNftTable({ ...input, pool: "192.168.0.0/20" }).digest).not.toBe(table.digest);
+    expect(table.ruleCounts).toEqual({ forward: 6, input: 1, postrouting: 1 });
+  });
+});
+
+describe("renderNftTable (jool)", () => {
+  it("guards on the IPv6 side before jool's prerouting hook", () => {
+    const table = renderNftTable({ ...input, engine: "jool" });
+    expect(table.body).toContain("type filter hook prerouting priority -150; policy accept;");
+    expect(table.body).toContain(
+      "ip6 daddr fd4e:2a91:7c3d:6464::/96 ct state new ip6 daddr != @allowed_v6 counter name guard_unknown drop",
+    );
+    expect(table.body).not.toMatch(/ masquerade$/m);
+  });
+});
+
+describe("scripts", () => {
+  it("replaces the table atomically and puts live guard entries back", () => {
+    const script = replaceTableScript(renderNftTable(input), {
+      v4: [{ address: "198.18.1.2", timeoutSeconds: 90 }],
+      v6: [],
+    });
+    const lines = script.split("\n");
+    expect(lines[0]).toBe("table inet nat64_relay");
+    expect(lines[1]).toBe("delete table inet nat64_relay");
+    expect(lines[2]).toBe("table inet nat64_relay {");
+    expect(script).toContain("add element inet nat64_relay allowed_v4 { 198.18.1.2 timeout 90s }");
+  });
+
+  it("refreshes elements with add, delete, add in one transaction", () => {
+    expect(
+      refreshElementsScript("allowed_v4", [
+        { address: "198.18.1.2", timeoutSeconds: 180 },
+        { address: "198.18.1.4", timeoutSeconds: 60 },
+      ]),
+    ).toBe(
+      [
+        "add element inet nat64_relay allowed_v4 { 198.18.1.2, 198.18.1.4 }",
+        "delete element inet nat64_relay allowed_v4 { 198.18.1.2, 198.18.1.4 }",
+        "add element inet nat64_relay allowed_v4 { 198.18.1.2 timeout 180s, 198.18.1.4 timeout 60s }",
+        "",
+      ].join("\n"),
+    );
+    expect(refreshElementsScript("allowed_v4", [])).toBe("");
+  });
+});
