@@ -114,3 +114,15 @@ export async function tcpQuery(host: string, port: number, ask: Ask, timeoutMs =
   const [raw] = await tcpExchange(host, port, [encodeAsk(ask, id)], timeoutMs);
   return { raw: raw!, packet: dnsPacket.decode(raw!) };
 }
+
+/** A decoded record with the fields the tests read (dns-packet's union hides ttl/data on OPT). */
+export interface Rr {
+  readonly name: string;
+  readonly type: string;
+  readonly ttl?: number;
+  readonly data?: unknown;
+}
+
+export function rrs(records: readonly dnsPacket.Answer[] | undefined): Rr[] {
+  return (records ?? []) as unknown as Rr[];
+}

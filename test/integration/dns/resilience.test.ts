@@ -6,7 +6,7 @@ import { cidr, embed } from "../../../src/core/index.ts";
 import type { DnsServer } from "../../../src/relay-agent/dns/dns-server.ts";
 import { STALE_ANSWER_TTL } from "../../../src/relay-agent/dns/resolver.ts";
 import { SilentUpstream } from "../../fakes/silent-upstream.ts";
-import { tcpQuery, udpQuery } from "./dns-client.ts";
+import { rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import {
   HOSTS,
   labSettings,
@@ -53,7 +53,7 @@ describe("upstreams", () => {
     const started = performance.now();
     const { packet } = await udpQuery("127.0.0.1", port, { name: `plain.${SPLIT}`, type: "AAAA" });
     expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 10);
-    expect(packet.answers?.map((answer) => answer.data)).toEqual([synth(HOSTS.plain[0].data)]);
+    expect(rrs(packet.answers).map((answer) => answer.data)).toEqual([synth(HOSTS.plain[0].data)]);
     expect(silent.received).toBe(before + 1);
   });
 
@@ -104,7 +104,7 @@ describe("serve-stale (RFC 8767) and reload", () => {
       upstreamTimeoutMs: TIMEOUT_MS,
     });
     const fresh = await udpQuery("127.0.0.1", port, { name: `multi.${SPLIT}`, type: "AAAA" });
-    expect(fresh.packet.answers?.[0]?.ttl).toBe(1);
+    expect(rrs(fresh.packet.answers)[0]?.ttl).toBe(1);
     const dead = labSettings({
       upstreams: [silent.address],
       maxTtl: 1,
@@ -115,10 +115,16 @@ describe("serve-stale (RFC 8767) and reload", () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const stale = await udpQuery("127.0.0.1", port, { name: `multi.${SPLIT}`, type: "AAAA" });
     expect(rcodeOf(stale.raw)).toBe(0);
-    expect(stale.packet.answers?.map((answer) => answer.data).sort()).toEqual(
-      fresh.packet.answers?.map((answer) => answer.data).sort(),
+    expect(
+      rrs(stale.packet.answers)
+        .map((answer) => answer.data)
+        .sort(),
+    ).toEqual(
+      rrs(fresh.packet.answers)
+        .map((answer) => answer.data)
+        .sort(),
     );
-    expect(stale.packet.answers?.every((answer) => answer.ttl === STALE_ANSWER_TTL)).toBe(true);
+    expect(rrs(stale.packet.answers).every((answer) => answer.ttl === STALE_ANSWER_TTL)).toBe(true);
     // After a failed refresh the stale answer comes at once, without another upstream wait.
     const started = performance.now();
     const again = await tcpQuery("127.0.0.1", port, { name: `multi.${SPLIT}`, type: "AAAA" });
@@ -144,7 +150,7 @@ describe("serve-stale (RFC 8767) and reload", () => {
     });
     await server.reload({ ...next, listen: settings.listen });
     const { packet } = await udpQuery("127.0.0.1", port, { name: "plain.via1234", type: "AAAA" });
-    expect(packet.answers?.map((answer) => answer.data)).toEqual([synth(HOSTS.plain[0].data)]);
+    expect(rrs(packet.answers).map((answer) => answer.data)).toEqual([synth(HOSTS.plain[0].data)]);
     expect(tcp.destroyed).toBe(false);
     tcp.destroy();
   });
