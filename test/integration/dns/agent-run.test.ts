@@ -1,0 +1,146 @@
+// `nat64-relay agent run --config <file with engine: none>` as a real process: answers over
+// UDP and TCP, keeps a generated prefix, reloads on SIGHUP, stops on SIGTERM, fails fast on a
+// bad file.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkNat64Prefix, embed } from "../../../src/core/index.ts";
+import { rrs, tcpQuery, udpQuery } from "./dns-client.ts";
+import { HOSTS, REAL, rcodeOf, SPLIT, startRealUpstream } from "./lab.ts";
+import { freePort, type NsdUpstream, stopChild } from "./nsd-upstream.ts";
+
+const BIN = fileURLToPath(new URL("../../../bin/nat64-relay.js", import.meta.url));
+
+let nsd: NsdUpstream;
+let dir: string;
+
+beforeAll(async () => {
+  nsd = await startRealUpstream("127.0.53.14");
+  dir = await mkdtemp(join(tmpdir(), "nat64-relay-agent-run-"));
+});
+afterAll(async () => {
+  await nsd?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function agent(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [BIN, "agent", "run", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NAT64_RELAY_LOG_LEVEL: "info" },
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function configYaml(port: number, splitDomains: string[]): string {
+  return [
+    "engine: none",
+    `listen: ["127.0.0.1:${port}"]`,
+    `upstreams: ["${nsd.address}"]`,
+    "splitDomains:",
+    ...splitDomains.map((name) => `  - { name: ${name}, realSuffix: ${REAL} }`),
+  ].join("\n");
+}
+
+describe("agent run with engine: none", () => {
+  it("answers over UDP and TCP with a generated prefix, reloads on SIGHUP, stops on SIGTERM", async () => {
+    const port = await freePort("127.0.0.1");
+    const stateDir = join(dir, "state");
+    const configPath = join(dir, "relay.yaml");
+    await writeFile(configPath, configYaml(port, [SPLIT]));
+    const run = agent(["--config", configPath, "--state-dir", stateDir]);
+    try {
+      const udp = await eventually(async () => {
+        const answer = await udpQuery(
+          "127.0.0.1",
+          port,
+          { name: `plain.${SPLIT}`, type: "AAAA" },
+          300,
+        );
+        return answer;
+      });
+      const prefix = (await readFile(join(stateDir, "prefix"), "utf8")).trim();
+      const check = checkNat64Prefix(prefix, "tayga");
+      expect(check.ok).toBe(true);
+      if (!check.ok) return;
+      const expected = embed(check.prefix, HOSTS.plain[0].data);
+      expect(rrs(udp.packet.answers).map((answer) => answer.data)).toEqual([expected]);
+      const tcp = await tcpQuery("127.0.0.1", port, { name: `plain.${SPLIT}`, type: "AAAA" });
+      expect(rrs(tcp.packet.answers).map((answer) => answer.data)).toEqual([expected]);
+      expect(
+        rcodeOf((await udpQuery("127.0.0.1", port, { name: "plain.via4321", type: "AAAA" })).raw),
+      ).toBe(5);
+
+      await writeFile(configPath, configYaml(port, [SPLIT, "via4321"]));
+      run.child.kill("SIGHUP");
+      const reloaded = await eventually(async () => {
+        const answer = await udpQuery(
+          "127.0.0.1",
+          port,
+          { name: "plain.via4321", type: "AAAA" },
+          300,
+        );
+        return rcodeOf(answer.raw) === 0 ? answer : undefined;
+      });
+      expect(rrs(reloaded.packet.answers).map((answer) => answer.data)).toEqual([expected]);
+
+      await writeFile(
+        configPath,
+        "engine: none\nsplitDomains: [{ name: 'a.b', realSuffix: 42 }]\n",
+      );
+      run.child.kill("SIGHUP");
+      await eventually(async () => (run.output().includes("reload failed") ? true : undefined));
+      const still = await udpQuery("127.0.0.1", port, { name: "plain.via4321", type: "AAAA" });
+      expect(rrs(still.packet.answers)).toHaveLength(1);
+
+      run.child.kill("SIGTERM");
+      expect(await run.exit).toBe(0);
+    } finally {
+      await stopChild(run.child);
+    }
+  });
+
+  it("exits non-zero naming the bad keys of an invalid file", async () => {
+    const configPath = join(dir, "bad.yaml");
+    await writeFile(configPath, "engine: none\nupstreams: ['not-an-ip']\nmaxTtl: -1\n");
+    const run = agent(["--config", configPath, "--state-dir", join(dir, "bad-state")]);
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toContain("upstreams.0");
+    expect(run.output()).toContain("maxTtl");
+  });
+
+  it("explains that listen is needed when tailscale is absent", async () => {
+    const configPath = join(dir, "no-listen.yaml");
+    await writeFile(
+      configPath,
+      `engine: none\nprefix: "fd4e:2a91:7c3d:6464::/96"\nupstreams: ["${nsd.address}"]\n`,
+    );
+    const run = agent(["--config", configPath, "--tailscale", join(dir, "no-such-tailscale")]);
+    expect(await run.exit).toBe(1);
+    expect(run.output()).toMatch(/no listen addresses and the tailscale CLI is not available/);
+  });
+});
