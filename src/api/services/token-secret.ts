@@ -1,5 +1,6 @@
 // Token secrets: `n64r_<id>_<secret>`. The id finds the row; the SHA-256 of the whole string is
-// compared in constant time. Web Crypto only, so Node and Workers share it.
+// compared in constant time.
+import { createHash } from "node:crypto";
 
 const PREFIX = "n64r";
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
@@ -24,11 +25,9 @@ export function tokenIdOf(secret: string): string | undefined {
   return match?.[1];
 }
 
+/** Hex SHA-256. node:crypto: built into Node, and on Workers with the nodejs_compat flag. */
 export async function hashSecret(secret: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return createHash("sha256").update(secret).digest("hex");
 }
 
 /** Compares two strings in time that depends only on their lengths. */

@@ -32,7 +32,9 @@ export async function openNodeDatabase(path: string): Promise<NodeDatabase> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new DatabaseSync(path, { enableForeignKeyConstraints: true });
   sqlite.exec(
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+    // One server process owns the file: exclusive locking spares a lock round-trip per read
+    // (and makes a second server on the same file fail instead of interleaving).
+    "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
   );
   const statements = new Map<string, StatementSync>();
   const prepare = (text: string): StatementSync => {

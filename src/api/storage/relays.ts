@@ -59,17 +59,27 @@ export async function findRelayById(
   return row && toRecord(row);
 }
 
-/** The one query on the agent's hot path (304 answers): the relay's config revision. */
+function prepareFindRelayRevision(database: Database) {
+  return database.db
+    .select({ configRevision: relays.configRevision })
+    .from(relays)
+    .where(eq(relays.id, sql.placeholder("id")))
+    .prepare();
+}
+
+const revisionQueries = new WeakMap<Database, ReturnType<typeof prepareFindRelayRevision>>();
+
+/** The one query on the agent's hot path (304 answers), built once per database. */
 export async function findRelayRevision(
   database: Database,
   id: string,
 ): Promise<number | undefined> {
-  const row = await database.db
-    .select({ configRevision: relays.configRevision })
-    .from(relays)
-    .where(eq(relays.id, id))
-    .get();
-  return row?.configRevision;
+  let query = revisionQueries.get(database);
+  if (!query) {
+    query = prepareFindRelayRevision(database);
+    revisionQueries.set(database, query);
+  }
+  return (await query.get({ id }))?.configRevision;
 }
 
 export async function listRelays(database: Database): Promise<RelayRecord[]> {

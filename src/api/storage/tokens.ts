@@ -1,5 +1,5 @@
 // API token rows. Only the SHA-256 of a secret is stored.
-import { and, count, eq, isNull } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Db } from "./database.ts";
 import { relays, tokens } from "./schema.ts";
@@ -32,13 +32,25 @@ const columns = {
   revokedAt: tokens.revokedAt,
 };
 
-export async function findToken(database: Database, id: string): Promise<TokenRecord | undefined> {
+function prepareFindToken(database: Database) {
   return database.db
     .select(columns)
     .from(tokens)
     .leftJoin(relays, eq(relays.id, tokens.relayId))
-    .where(eq(tokens.id, id))
-    .get();
+    .where(eq(tokens.id, sql.placeholder("id")))
+    .prepare();
+}
+
+/** Every request authenticates: the query is built once per database and reused. */
+const findTokenQueries = new WeakMap<Database, ReturnType<typeof prepareFindToken>>();
+
+export async function findToken(database: Database, id: string): Promise<TokenRecord | undefined> {
+  let query = findTokenQueries.get(database);
+  if (!query) {
+    query = prepareFindToken(database);
+    findTokenQueries.set(database, query);
+  }
+  return query.get({ id });
 }
 
 export async function listTokens(database: Database): Promise<TokenRecord[]> {

@@ -20,7 +20,6 @@ import {
 } from "../../../src/api/storage/mutation.ts";
 import { openNodeDatabase } from "../../../src/api/storage/node-sqlite.ts";
 import { findRelayByName, insertRelay, listRelays } from "../../../src/api/storage/relays.ts";
-import type { RelayError } from "../../../src/core/errors.ts";
 
 const admin: Caller = { type: "token", tokenId: "t-admin", scope: "admin" };
 const operator: Caller = { type: "token", tokenId: "t-op", scope: "operator" };

@@ -1,0 +1,127 @@
+// npm run bench:api — autocannon against the real Node server (`nat64-relay api`, its own
+// process, loopback only, temp database): GET /v1/agent/config with If-None-Match (the 304
+// path long-polling agents hit), without it (200 + body), and POST /v1/split-domains.
+// Prints requests/s and p99 latency. Each run is bounded by BENCH_SECONDS (default 10).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const SECONDS = Math.min(60, Math.max(1, Number(process.env.BENCH_SECONDS ?? 10)));
+const CONNECTIONS = Math.min(500, Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 50)));
+const BIN = fileURLToPath(new URL("../../bin/nat64-relay.js", import.meta.url));
+
+async function startServer(dir: string) {
+  const child = spawn(process.execPath, [BIN, "api"], {
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATABASE_PATH: join(dir, "bench.db"),
+      ADMIN_TOKEN: "",
+      TAILSCALE_API_KEY: "",
+      TAILSCALE_OAUTH_CLIENT_ID: "",
+      TAILSCALE_OAUTH_CLIENT_SECRET: "",
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`server exited ${code}:\n${output}`)));
+  });
+  const token = /(n64r_[a-z2-7]{16}_[a-z2-7]{43})/.exec(output)?.[1];
+  if (!token) throw new Error(`no bootstrap token in:\n${output}`);
+  return { child, url, token };
+}
+
+function line(name: string, result: autocannon.Result): string {
+  const codes = Object.entries(result.statusCodeStats)
+    .map(([code, { count }]) => `${code}×${count}`)
+    .join(" ");
+  return `${name.padEnd(44)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p99 ${String(result.latency.p99).padStart(4)} ms   (${codes}; errors ${result.errors}, timeouts ${result.timeouts})`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "nat64-relay-bench-"));
+  const server = await startServer(dir);
+  try {
+    const admin = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
+    const relay = await fetch(`${server.url}/v1/relays`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ name: "bench", prefix: "fd4e:2a91:7c3d:6464::/96" }),
+    });
+    const { agentToken } = (await relay.json()) as { agentToken: string };
+    await fetch(`${server.url}/v1/split-domains`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ name: "r9929", realSuffix: "tail1234.ts.net", relay: "bench" }),
+    });
+    const agent = { authorization: `Bearer ${agentToken}` };
+    const etag =
+      (await fetch(`${server.url}/v1/agent/config`, { headers: agent })).headers.get("etag") ?? "";
+
+    console.log(
+      `nat64-relay API bench: Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run, loopback ${server.url}`,
+    );
+    const notModified = await autocannon({
+      url: `${server.url}/v1/agent/config`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { ...agent, "if-none-match": etag },
+    });
+    console.log(line("GET /v1/agent/config If-None-Match (304)", notModified));
+    const full = await autocannon({
+      url: `${server.url}/v1/agent/config`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: agent,
+    });
+    console.log(line("GET /v1/agent/config (200)", full));
+    let counter = 0;
+    const writes = await autocannon({
+      url: server.url,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [
+        {
+          method: "POST",
+          path: "/v1/split-domains",
+          headers: admin,
+          setupRequest: (request) => {
+            counter += 1;
+            return {
+              ...request,
+              body: JSON.stringify({
+                name: `s${counter}x`,
+                realSuffix: `real${counter}.example`,
+                relay: "bench",
+              }),
+            };
+          },
+        },
+      ],
+    });
+    console.log(line("POST /v1/split-domains (201)", writes));
+  } finally {
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => server.child.once("exit", resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
