@@ -1,0 +1,201 @@
+// Throws well over 100,000 random and mutated packets at the server (in-process handler, the
+// real UDP socket and TCP connections), then checks it still answers correctly.
+import { createSocket } from "node:dgram";
+import { connect } from "node:net";
+import dnsPacket from "dns-packet";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cidr, embed } from "../../../src/core/index.ts";
+import { DnsServer } from "../../../src/relay-agent/dns/dns-server.ts";
+import { FakeUpstreamClient } from "../../fakes/fake-upstream-client.ts";
+import { encodeAsk, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
+import { labSettings, PREFIX, REAL, rcodeOf, SPLIT } from "./lab.ts";
+
+const HANDLER_PACKETS = 100_000;
+const UDP_PACKETS = 20_000;
+const TCP_PACKETS = 2_000;
+const SEED = Number(process.env.DNS_FUZZ_SEED ?? 0x5eed);
+
+/** mulberry32: a small seeded PRNG so a failure can be replayed with DNS_FUZZ_SEED. */
+function prng(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = prng(SEED);
+const int = (max: number) => Math.floor(random() * max);
+
+const CORPUS: Buffer[] = [
+  encodeAsk({ name: `web.${SPLIT}`, type: "AAAA" }, 1),
+  encodeAsk({ name: `WeB.${SPLIT}`, type: "AAAA", udpPayload: 1232 }, 2),
+  encodeAsk({ name: `web.${SPLIT}`, type: "A" }, 3),
+  encodeAsk({ name: SPLIT, type: "SOA", udpPayload: 4096 }, 4),
+  encodeAsk({ name: `a.b.c.${SPLIT}`, type: "AAAA" }, 5),
+  encodeAsk({ name: "outside.example", type: "AAAA" }, 6),
+  // A name whose labels compress onto each other: a classic loop when mutated.
+  Buffer.from([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 119, 101, 98, 0xc0, 12, 0, 28, 0, 1]),
+];
+
+function mutate(seed: Buffer): Buffer {
+  const packet = Buffer.from(seed);
+  if (packet.length < 13) return Buffer.concat([packet, Buffer.from([int(256)])]);
+  switch (int(7)) {
+    case 0: // flip a few bytes
+      for (let i = int(8) + 1; i > 0; i--) packet[int(packet.length)] = int(256);
+      return packet;
+    case 1: // truncate
+      return packet.subarray(0, int(packet.length));
+    case 2: // lie about section counts
+      packet.writeUInt16BE(int(4) === 0 ? 0xffff : int(4), 4 + 2 * int(4));
+      return packet;
+    case 3: // compression pointer or reserved label type somewhere in the name
+      packet[12 + int(Math.max(1, packet.length - 12))] = 0xc0 | int(4);
+      return packet;
+    case 4: // other opcodes, QR, rcode bits
+      packet[2] = int(256);
+      packet[3] = int(256);
+      return packet;
+    case 5: // trailing garbage
+      return Buffer.concat([packet, Buffer.from(Array.from({ length: int(64) }, () => int(256)))]);
+    default: // an oversized label length
+      packet[12] = 63 + int(192);
+      return packet;
+  }
+}
+
+function randomPacket(): Buffer {
+  if (int(4) === 0) return Buffer.from(Array.from({ length: int(600) }, () => int(256)));
+  let packet = CORPUS[int(CORPUS.length)]!;
+  for (let rounds = int(3) + 1; rounds > 0; rounds--) packet = mutate(packet);
+  return packet;
+}
+
+let server: DnsServer;
+let port: number;
+const upstream = new FakeUpstreamClient();
+const synth = (ipv4: string) => embed(cidr(PREFIX), ipv4);
+
+beforeAll(async () => {
+  upstream.set(`web.${REAL}`, [{ type: "A", data: "100.100.1.2", ttl: 300 }]);
+  server = await DnsServer.start(labSettings({ upstreams: ["127.0.0.1:9"] }), {
+    logger: pino({ level: "silent" }),
+    upstreamClient: () => upstream,
+  });
+  port = server.boundAddresses()[0]!.udpPort;
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function expectHealthy(): Promise<void> {
+  const udp = await udpQuery("127.0.0.1", port, { name: `WEB.${SPLIT}`, type: "AAAA" });
+  expect(rcodeOf(udp.raw)).toBe(0);
+  expect(rrs(udp.packet.answers)).toEqual([
+    expect.objectContaining({ name: `WEB.${SPLIT}`, type: "AAAA", data: synth("100.100.1.2") }),
+  ]);
+  const tcp = await tcpQuery("127.0.0.1", port, { name: SPLIT, type: "SOA" });
+  expect(rrs(tcp.packet.answers)).toEqual([expect.objectContaining({ type: "SOA", name: SPLIT })]);
+}
+
+describe(`fuzzing the DNS server (seed ${SEED})`, () => {
+  it("answers every fuzzed packet with a well-formed message or drops it, and never crashes", async () => {
+    let answered = 0;
+    let dropped = 0;
+    let pending = 0;
+    const problems: string[] = [];
+    const check = (query: Buffer) => (answer: Buffer) => {
+      pending--;
+      answered++;
+      if (
+        answer.length < 12 ||
+        answer.readUInt16BE(0) !== query.readUInt16BE(0) ||
+        !(answer[2]! & 0x80)
+      ) {
+        problems.push(`bad header for ${query.toString("hex")}`);
+        return;
+      }
+      try {
+        dnsPacket.decode(answer);
+      } catch (error) {
+        problems.push(
+          `undecodable answer ${answer.toString("hex")} to ${query.toString("hex")}: ${error}`,
+        );
+      }
+    };
+    for (let i = 0; i < HANDLER_PACKETS; i++) {
+      const query = randomPacket();
+      pending++;
+      const source = int(10) === 0 ? "192.0.2.77" : "127.0.0.1";
+      if (!server.handler.handle(query, source, int(2) ? "udp" : "tcp", check(query))) {
+        pending--;
+        dropped++;
+      }
+    }
+    const deadline = Date.now() + 5000;
+    while (pending > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(problems.slice(0, 5)).toEqual([]);
+    expect(pending).toBe(0);
+    expect(answered + dropped).toBe(HANDLER_PACKETS);
+    expect(answered).toBeGreaterThan(HANDLER_PACKETS / 2);
+    // The fuzz reached every kind of answer, not just one error path.
+    const metrics = await server.metrics.render();
+    for (const rcode of ["NOERROR", "FORMERR", "NOTIMP", "REFUSED", "NXDOMAIN", "SERVFAIL"]) {
+      expect(metrics).toMatch(
+        new RegExp(`nat64_relay_dns_queries_total\\{qtype="[^"]+",rcode="${rcode}"\\} [1-9]`),
+      );
+    }
+    await expectHealthy();
+  });
+
+  it("survives the same over the real UDP socket and TCP connections", async () => {
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+    let replies = 0;
+    socket.on("message", () => {
+      replies++;
+    });
+    for (let sent = 0; sent < UDP_PACKETS; sent += 500) {
+      await Promise.all(
+        Array.from(
+          { length: 500 },
+          () =>
+            new Promise<void>((resolve) =>
+              socket.send(randomPacket(), port, "127.0.0.1", () => resolve()),
+            ),
+        ),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (let connection = 0; connection < 20; connection++) {
+      await new Promise<void>((resolve) => {
+        const tcp = connect({ host: "127.0.0.1", port });
+        tcp.on("error", () => resolve());
+        tcp.on("close", () => resolve());
+        tcp.on("data", () => {});
+        tcp.on("connect", () => {
+          const frames = Array.from({ length: TCP_PACKETS / 20 }, () => {
+            const packet = randomPacket();
+            const framed = Buffer.alloc(2 + packet.length);
+            // Now and then a length that lies about what follows.
+            framed.writeUInt16BE(int(20) === 0 ? int(65536) : packet.length, 0);
+            packet.copy(framed, 2);
+            return framed;
+          });
+          tcp.end(Buffer.concat(frames));
+          setTimeout(() => tcp.destroy(), 300);
+        });
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.close();
+    expect(replies).toBeGreaterThan(UDP_PACKETS / 4);
+    await expectHealthy();
+  });
+});
