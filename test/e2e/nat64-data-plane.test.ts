@@ -244,6 +244,10 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     ]);
     expect(await ping(lab, synthesized(ADDR.target))).toBe(false);
     agent = await startAgent(lab, files, tailscale.binary);
+    // Before any new DNS query: the guard entries come back from the state directory, so a
+    // client still holding the cached answer is not cut off by the reboot.
+    expect(await ping(lab, synthesized(ADDR.target), 2)).toBe(true);
+    expect(await ping(lab, synthesized(ADDR.targetUnlisted))).toBe(false);
     const { stdout } = await lab.exec("client", "dig", ["+short", `my-vps.${SPLIT}`, "AAAA"]);
     expect(stdout.trim()).toBe("fd4e:2a91:7c3d:6464::c612:102");
     expect(await ping(lab, synthesized(ADDR.target), 2)).toBe(true);

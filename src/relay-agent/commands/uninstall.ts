@@ -37,6 +37,7 @@ export async function uninstallCommand(
   if (plane.failed.length === 0) await rm(paths.dataPlaneRecord, { force: true });
   // The state directory holds only the agent's own files; remove it when nothing else is left.
   await rm(join(paths.stateDir, PREFIX_FILE), { force: true });
+  await rm(paths.guardState, { force: true });
   await rmdir(paths.stateDir).catch(() => {});
   for (const line of [
     ...unit.done,

@@ -18,6 +18,8 @@ export interface HostPaths {
   readonly dataPlaneRecord: string;
   /** What install wrote, so uninstall removes exactly that. */
   readonly installRecord: string;
+  /** The open-proxy guard's allowed addresses, restored into the set after a reboot. */
+  readonly guardState: string;
 }
 
 export const UNIT_NAME = "nat64-relay-agent.service";
@@ -34,5 +36,6 @@ export function hostPaths(root = "/"): HostPaths {
     taygaDataDir: join(stateDir, "tayga"),
     dataPlaneRecord: join(stateDir, "data-plane.json"),
     installRecord: join(stateDir, "install.json"),
+    guardState: join(stateDir, "guard.json"),
   };
 }

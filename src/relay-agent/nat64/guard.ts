@@ -26,6 +26,14 @@ export interface GuardFeederOptions {
   readonly now?: () => number;
   /** Addresses never allowed besides special-use: the relay's own. */
   readonly ownAddresses?: () => ReadonlySet<string>;
+  /** Called after each batch is in the set (the agent saves the entries for the next boot). */
+  readonly onFlushed?: () => void;
+}
+
+/** An allowed IPv4 and when (ms since the epoch) its set entry expires. */
+export interface GuardEntry {
+  readonly ipv4: string;
+  readonly expiresAt: number;
 }
 
 /** Named predicate: the guard never lets traffic to these through, whatever the DNS says. */
@@ -66,6 +74,40 @@ export class GuardFeeder {
   }
 
   /** Resolves once the entries are in the set; undefined (no wait) when they already were. */
+  /** What the set holds, as far as this feeder knows. */
+  entries(): GuardEntry[] {
+    const now = this.now();
+    return [...this.expiresAt]
+      .filter(([, expiresAt]) => expiresAt > now)
+      .map(([ipv4, expiresAt]) => ({ ipv4, expiresAt }));
+  }
+
+  /**
+   * Puts saved entries back into a freshly created set (after a reboot the kernel's set is
+   * empty while clients still hold cached answers), each with the time it had left.
+   */
+  async restore(saved: readonly GuardEntry[]): Promise<number> {
+    const now = this.now();
+    const own = this.options.ownAddresses?.() ?? new Set<string>();
+    const live = saved.filter((e) => e.expiresAt - now >= 1000 && !isNeverForwarded(e.ipv4, own));
+    if (live.length === 0) return 0;
+    const elements = live.map((e) => ({
+      address: this.setAddress(e.ipv4),
+      timeoutSeconds: Math.floor((e.expiresAt - now) / 1000),
+    }));
+    await this.options.runScript(refreshElementsScript(this.setName(), elements));
+    for (const entry of live) this.expiresAt.set(entry.ipv4, entry.expiresAt);
+    return live.length;
+  }
+
+  private setName(): string {
+    return this.options.side === "v4" ? ALLOWED_V4_SET : ALLOWED_V6_SET;
+  }
+
+  private setAddress(ipv4: string): string {
+    return this.options.side === "v4" ? ipv4 : embed(cidr(this.options.prefix ?? ""), ipv4);
+  }
+
   allow(ipv4s: readonly string[], ttlSeconds: number): Promise<void> | undefined {
     const own = this.options.ownAddresses?.() ?? new Set<string>();
     const timeout =
@@ -96,10 +138,10 @@ export class GuardFeeder {
   private async flush(batch: Pending): Promise<void> {
     if (this.pending === batch) this.pending = undefined;
     const elements = [...batch.elements].map(([ipv4, timeoutSeconds]) => ({
-      address: this.options.side === "v4" ? ipv4 : embed(cidr(this.options.prefix ?? ""), ipv4),
+      address: this.setAddress(ipv4),
       timeoutSeconds,
     }));
-    const set = this.options.side === "v4" ? ALLOWED_V4_SET : ALLOWED_V6_SET;
+    const set = this.setName();
     try {
       await this.options.runScript(refreshElementsScript(set, elements));
       const now = this.now();
@@ -107,6 +149,7 @@ export class GuardFeeder {
       for (const [ipv4, timeoutSeconds] of batch.elements)
         this.expiresAt.set(ipv4, now + timeoutSeconds * 1000);
       for (const waiter of batch.waiters) waiter.resolve();
+      this.options.onFlushed?.();
     } catch (error) {
       for (const waiter of batch.waiters) waiter.reject(error);
     }

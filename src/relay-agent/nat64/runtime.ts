@@ -6,6 +6,7 @@ import type { HostPaths } from "../host/paths.ts";
 import { applyPlan, type DataPlaneHost, planDataPlane } from "./apply.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "./desired-state.ts";
 import { GuardFeeder } from "./guard.ts";
+import { readGuardState, writeGuardState } from "./guard-state.ts";
 import { ALLOWED_V4_SET, ALLOWED_V6_SET, NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";
 import { readRecord, writeRecord } from "./record.ts";
 import { type Launcher, TaygaSupervisor } from "./tayga-supervisor.ts";
@@ -49,6 +50,7 @@ export class Nat64DataPlane implements DataPlane {
   private ownIpv4 = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private healthTimer: NodeJS.Timeout | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(options: Nat64DataPlaneOptions) {
@@ -85,10 +87,12 @@ export class Nat64DataPlane implements DataPlane {
     const plan = await planDataPlane(desired, host, record);
     await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     warnings.push(...plan.warnings);
+    const previous = this.desired;
     this.desired = desired;
     this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
     const tableChanged = plan.changes.some((change) => change.area === "nft");
-    await this.updateFeeder(desired, tableChanged);
+    const tableCreated = plan.changes.some((change) => change.summary.startsWith("create table"));
+    await this.updateFeeder(desired, previous, tableChanged, tableCreated);
     await this.updateTayga(desired, plan.taygaRestart);
     const changes = plan.changes.map((change) => change.summary);
     const log = this.options.log;
@@ -98,21 +102,35 @@ export class Nat64DataPlane implements DataPlane {
     return { engine: desired.engine, changes, warnings };
   }
 
-  private async updateFeeder(desired: DesiredDataPlane, tableChanged: boolean): Promise<void> {
+  private async updateFeeder(
+    desired: DesiredDataPlane,
+    previous: DesiredDataPlane | undefined,
+    tableChanged: boolean,
+    tableCreated: boolean,
+  ): Promise<void> {
     if (desired.engine === "none") {
       this.feeder = undefined;
       return;
     }
     const side = desired.engine === "tayga" ? "v4" : "v6";
-    if (!this.feeder || tableChanged || this.desired?.prefix !== desired.prefix) {
+    const changed = previous?.prefix !== desired.prefix || previous?.engine !== desired.engine;
+    if (!this.feeder || tableChanged || changed) {
       const nft = this.options.host.nft;
       this.feeder = new GuardFeeder({
         side,
         prefix: desired.prefix,
         runScript: (script) => nft.run(script),
         ownAddresses: () => this.ownIpv4,
+        onFlushed: () => this.scheduleGuardSave(),
       });
-      if (side === "v4") {
+      if (tableCreated) {
+        // A new, empty set (after a reboot): put back what clients may still hold in cache.
+        const restored = await this.feeder.restore(
+          await readGuardState(this.options.paths.guardState),
+        );
+        if (restored)
+          this.options.log?.(`data plane: restored ${restored} guard entries from state`);
+      } else if (side === "v4") {
         const live = await nft.elements(NFT_FAMILY, NFT_TABLE, ALLOWED_V4_SET).catch(() => []);
         this.feeder.reset(
           live.map((e) => ({ address: e.address, timeoutSeconds: e.expiresSeconds ?? 0 })),
@@ -195,6 +213,23 @@ export class Nat64DataPlane implements DataPlane {
     this.healthTimer = undefined;
   }
 
+  private scheduleGuardSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveGuard();
+    }, 1000);
+    this.saveTimer.unref();
+  }
+
+  private async saveGuard(): Promise<void> {
+    const entries = this.feeder?.entries();
+    if (!entries) return;
+    await writeGuardState(this.options.paths.guardState, entries).catch((error: Error) =>
+      this.options.log?.(`warning: cannot save guard entries: ${error.message}`),
+    );
+  }
+
   get taygaPid(): number | undefined {
     return this.tayga?.pid;
   }
@@ -203,6 +238,9 @@ export class Nat64DataPlane implements DataPlane {
   async close(): Promise<void> {
     this.closed = true;
     this.stopHealthCheck();
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.saveGuard();
     await this.tayga?.stop();
     this.tayga = undefined;
   }

@@ -73,3 +73,20 @@ describe("GuardFeeder", () => {
     );
   });
 });
+
+describe("GuardFeeder restore", () => {
+  it("puts saved entries back with the time they had left, skipping expired and special-use ones", async () => {
+    const { guard, scripts } = feeder();
+    const restored = await guard.restore([
+      { ipv4: "198.18.1.2", expiresAt: 1_000_000 + 90_000 },
+      { ipv4: "198.18.1.5", expiresAt: 1_000_000 - 1 },
+      { ipv4: "169.254.169.254", expiresAt: 1_000_000 + 90_000 },
+    ]);
+    expect(restored).toBe(1);
+    expect(scripts[0]).toContain(
+      "add element inet nat64_relay allowed_v4 { 198.18.1.2 timeout 90s }",
+    );
+    expect(guard.entries()).toEqual([{ ipv4: "198.18.1.2", expiresAt: 1_090_000 }]);
+    expect(guard.allow(["198.18.1.2"], 10)).toBeUndefined();
+  });
+});
