@@ -10,6 +10,7 @@ import { STALE_ANSWER_TTL } from "./resolver.ts";
 import {
   answerFromSynthesized,
   answerWithoutUpstream,
+  ipv4Text,
   needsUpstream,
   type Synthesized,
 } from "./synthesis.ts";
@@ -17,6 +18,7 @@ import {
   type AnswerShape,
   CLASS_IN,
   CLASSIC_UDP_PAYLOAD,
+  type EmbeddingTemplate,
   encodeAnswer,
   encodeBare,
   keyToName,
@@ -42,6 +44,8 @@ export interface HandlerSettings {
   readonly rateLimiter: SourceRateLimiter | undefined;
   readonly rateLimitAction: "refuse" | "drop";
   readonly maxTtl: number;
+  /** The NAT64 prefix's RFC 6052 layout: every AAAA answer is rendered with it. */
+  readonly template: EmbeddingTemplate;
   readonly soa: SoaTimers;
   readonly queryLog: boolean;
 }
@@ -197,11 +201,17 @@ export class QueryHandler {
     limit: number,
     respond: Respond,
   ): true {
-    const answer = this.encode(message, query, match, answerFromSynthesized(result, ttl), limit);
+    const answer = this.encode(
+      message,
+      query,
+      match,
+      answerFromSynthesized(result, ttl, this.settings.template),
+      limit,
+    );
     if (result.kind !== "addresses" || this.observer === undefined) {
       return this.finish(message, query, source, respond, answer);
     }
-    const told = this.tellObserver(this.observer, result.ipv4s, ttl);
+    const told = this.tellObserver(this.observer, result.ipv4s.map(ipv4Text), ttl);
     if (!(told instanceof Promise)) return this.finish(message, query, source, respond, answer);
     const kept = query === this.parsed ? snapshotQuery(query) : query;
     let timer: NodeJS.Timeout | undefined;

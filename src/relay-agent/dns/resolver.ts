@@ -1,6 +1,5 @@
 // The AAAA side of the server: cache → single-flight upstream lookup → synthesis, with
 // negative caching (RFC 2308) and serve-stale (RFC 8767).
-import type { Cidr } from "../../core/index.ts";
 import { type CacheSlot, TtlLruCache } from "./cache.ts";
 import { type Synthesized, synthesizeFromA } from "./synthesis.ts";
 import type { UpstreamClient } from "./upstream.ts";
@@ -25,7 +24,6 @@ export type Resolution =
   | { readonly kind: "failure"; readonly reason: string };
 
 export interface ResolverSettings {
-  readonly prefix: Cidr;
   readonly maxTtl: number;
   readonly cacheSize: number;
 }
@@ -36,7 +34,7 @@ export class AaaaResolver {
   private settings: ResolverSettings;
   private upstream: UpstreamClient;
   private readonly now: () => number;
-  /** Bumped when the prefix or TTL cap changes, so lookups begun before do not fill the cache. */
+  /** Bumped when the TTL cap changes, so lookups begun before do not fill the cache. */
   private generation = 0;
 
   constructor(settings: ResolverSettings, upstream: UpstreamClient, now: () => number = Date.now) {
@@ -50,14 +48,12 @@ export class AaaaResolver {
     return this.cache.size;
   }
 
-  /** Swaps settings and upstreams; cached answers are dropped only if they would now differ. */
+  /**
+   * Swaps settings and upstreams. The cache holds IPv4s, not rendered addresses, so it survives
+   * a new prefix; only a new TTL cap drops it.
+   */
   reconfigure(settings: ResolverSettings, upstream: UpstreamClient): void {
-    const previous = this.settings;
-    if (
-      previous.maxTtl !== settings.maxTtl ||
-      previous.prefix.network !== settings.prefix.network ||
-      previous.prefix.length !== settings.prefix.length
-    ) {
+    if (this.settings.maxTtl !== settings.maxTtl) {
       this.cache.clear();
       this.generation++;
     }
@@ -91,7 +87,7 @@ export class AaaaResolver {
     const looked = await this.lookupA(key);
     const now = this.now();
     if (looked.ok) {
-      const result = synthesizeFromA(looked.lookup, this.settings.prefix, this.settings.maxTtl);
+      const result = synthesizeFromA(looked.lookup, this.settings.maxTtl);
       if (generation === this.generation) this.cache.set(key, result, result.ttl, now);
       return { kind: "answer", result, ttl: result.ttl, stale: false };
     }

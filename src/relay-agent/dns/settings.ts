@@ -10,7 +10,7 @@ import { SourceAccessList } from "./access.ts";
 import type { HandlerSettings } from "./handler.ts";
 import { SourceRateLimiter } from "./rate-limit.ts";
 import type { ResolverSettings } from "./resolver.ts";
-import { negativeTtl } from "./synthesis.ts";
+import { embeddingTemplate, negativeTtl } from "./synthesis.ts";
 import { SplitZones } from "./zone.ts";
 
 export interface DnsSettings {
@@ -47,6 +47,7 @@ export function dnsSettingsFrom(config: ResolvedRelayConfig, serial: number): Dn
       rateLimiter: config.rateLimit ? new SourceRateLimiter(config.rateLimit) : undefined,
       rateLimitAction: config.rateLimit?.action ?? "refuse",
       maxTtl: config.maxTtl,
+      template: embeddingTemplate(prefixCidr(config.prefix)),
       soa: {
         serial,
         refresh: 3600,
@@ -57,7 +58,6 @@ export function dnsSettingsFrom(config: ResolvedRelayConfig, serial: number): Dn
       queryLog: config.queryLog,
     },
     resolver: {
-      prefix: prefixCidr(config.prefix),
       maxTtl: config.maxTtl,
       cacheSize: config.cacheSize,
     },

@@ -1,46 +1,51 @@
 // DESIGN.md §2 as pure functions: a question under a split zone + what the upstream said about
 // the real name → the answer. No I/O, no clock.
-import { type Cidr, embedValue, formatIpv4, isNeverSynthesizedIpv4 } from "../../core/index.ts";
+import { type Cidr, embedValue, isNeverSynthesizedIpv4 } from "../../core/index.ts";
 import type { ALookup } from "./upstream-answer.ts";
-import { type AnswerShape, Rcode, RRType, renderAaaaRecords } from "./wire.ts";
+import { type AnswerShape, type EmbeddingTemplate, Rcode, RRType } from "./wire.ts";
 
-/** The AAAA answer for one real name, ready to be served many times from cache. */
+/**
+ * The AAAA answer for one real name, kept in the cache: the IPv4s to embed (32-bit numbers),
+ * not rendered records, so an entry stays small and a new prefix needs no cache flush.
+ */
 export type Synthesized =
   | {
       readonly kind: "addresses";
-      /** IPv4s we embedded (special-use ones removed), for the open-proxy guard. */
-      readonly ipv4s: readonly string[];
-      /** AAAA records, owner = pointer to the question, TTL patched per answer. */
-      readonly records: Buffer;
-      readonly count: number;
+      /** IPv4s to embed (special-use ones removed). */
+      readonly ipv4s: readonly number[];
       readonly ttl: number;
     }
   | { readonly kind: "nodata"; readonly ttl: number }
   | { readonly kind: "nxdomain"; readonly ttl: number };
 
+/** The RFC 6052 layout for `prefix`, found by embedding marker octets with core's embedValue. */
+export function embeddingTemplate(prefix: Cidr): EmbeddingTemplate {
+  const bytesOf = (value: bigint) =>
+    Uint8Array.from({ length: 16 }, (_, index) =>
+      Number((value >> BigInt(120 - index * 8)) & 0xffn),
+    );
+  const base = bytesOf(embedValue(prefix, 0n));
+  const marked = bytesOf(embedValue(prefix, 0x01020304n));
+  const offsetOf = (marker: number) =>
+    marked.findIndex((byte, index) => byte === marker && base[index] === 0);
+  return { base, octetOffsets: [offsetOf(1), offsetOf(2), offsetOf(3), offsetOf(4)] };
+}
+
+/** Dotted text of a 32-bit IPv4 number. */
+export function ipv4Text(ipv4: number): string {
+  return `${ipv4 >>> 24}.${(ipv4 >>> 16) & 0xff}.${(ipv4 >>> 8) & 0xff}.${ipv4 & 0xff}`;
+}
+
 /**
- * RFC 6052 synthesis of the real name's A records into `prefix`. Special-use IPv4 are never
- * synthesized (DESIGN.md §2); if none is left the answer is NODATA. TTL capped by `maxTtl`.
+ * What the real name's A records become: special-use IPv4 are never synthesized
+ * (DESIGN.md §2), and with none left the answer is NODATA. TTL capped by `maxTtl`.
  */
-export function synthesizeFromA(lookup: ALookup, prefix: Cidr, maxTtl: number): Synthesized {
+export function synthesizeFromA(lookup: ALookup, maxTtl: number): Synthesized {
   const ttl = Math.min(lookup.ttl, maxTtl);
   if (lookup.kind !== "addresses") return { kind: lookup.kind, ttl };
   const usable = lookup.ipv4s.filter((ipv4) => !isNeverSynthesizedIpv4(BigInt(ipv4)));
   if (!usable.length) return { kind: "nodata", ttl };
-  const addresses = new Uint8Array(usable.length * 16);
-  usable.forEach((ipv4, index) => {
-    const value = embedValue(prefix, BigInt(ipv4));
-    for (let byte = 0; byte < 16; byte++) {
-      addresses[index * 16 + byte] = Number((value >> BigInt(120 - byte * 8)) & 0xffn);
-    }
-  });
-  return {
-    kind: "addresses",
-    ipv4s: usable.map((ipv4) => formatIpv4(BigInt(ipv4))),
-    records: renderAaaaRecords(addresses),
-    count: usable.length,
-    ttl,
-  };
+  return { kind: "addresses", ipv4s: usable, ttl };
 }
 
 /** Negative answers from the split zone itself carry its SOA with this TTL (RFC 2308 §3). */
@@ -68,13 +73,16 @@ export function answerWithoutUpstream(qtype: number, atApex: boolean, maxTtl: nu
 }
 
 /** The AAAA answer from a synthesized result, with the TTL still left on it. */
-export function answerFromSynthesized(result: Synthesized, remainingTtl: number): AnswerShape {
+export function answerFromSynthesized(
+  result: Synthesized,
+  remainingTtl: number,
+  template: EmbeddingTemplate,
+): AnswerShape {
   switch (result.kind) {
     case "addresses":
       return {
         rcode: Rcode.NOERROR,
-        aaaaRecords: result.records,
-        aaaaCount: result.count,
+        aaaa: { template, ipv4s: result.ipv4s },
         answerTtl: remainingTtl,
       };
     case "nodata":

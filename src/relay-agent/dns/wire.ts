@@ -364,11 +364,19 @@ function writeSoa(
   return at + 20;
 }
 
+/**
+ * How IPv4 addresses sit inside the NAT64 prefix (RFC 6052 §2.2): the prefix's 16 bytes, and
+ * the byte positions of the four IPv4 octets (they skip the "u" octet, byte 8).
+ */
+export interface EmbeddingTemplate {
+  readonly base: Uint8Array;
+  readonly octetOffsets: readonly [number, number, number, number];
+}
+
 export interface AnswerShape {
   readonly rcode: number;
-  /** Pre-rendered AAAA records (AAAA_RECORD_LENGTH each, owner = pointer to the question). */
-  readonly aaaaRecords?: Uint8Array;
-  readonly aaaaCount?: number;
+  /** AAAA records to write, one per IPv4 embedded with the template; owner = the question. */
+  readonly aaaa?: { readonly template: EmbeddingTemplate; readonly ipv4s: readonly number[] };
   /** TTL written into every answer record (patched over whatever the records hold). */
   readonly answerTtl?: number;
   /** Answer the apex SOA (qtype SOA at the apex). */
@@ -389,7 +397,7 @@ export function encodeAnswer(
   limit: number,
 ): Buffer {
   const questionLength = query.questionEnd - HEADER_LENGTH;
-  const aaaaCount = shape.aaaaCount ?? 0;
+  const aaaaCount = shape.aaaa?.ipv4s.length ?? 0;
   const answerCount = aaaaCount + (shape.soaAnswer ? 1 : 0) + (shape.nsAnswer ? 1 : 0);
   const authorityCount = shape.authoritySoaTtl === undefined ? 0 : 1;
   const size =
@@ -420,11 +428,8 @@ export function encodeAnswer(
   out.set(message.subarray(HEADER_LENGTH, query.questionEnd), HEADER_LENGTH);
   let offset = HEADER_LENGTH + questionLength;
   const ttl = shape.answerTtl ?? 0;
-  if (aaaaCount && shape.aaaaRecords) {
-    out.set(shape.aaaaRecords.subarray(0, aaaaCount * AAAA_RECORD_LENGTH), offset);
-    for (let i = 0; i < aaaaCount; i++) out.writeUInt32BE(ttl, offset + i * AAAA_RECORD_LENGTH + 6);
-    offset += aaaaCount * AAAA_RECORD_LENGTH;
-  }
+  if (shape.aaaa)
+    offset = writeAaaaRecords(out, offset, shape.aaaa.template, shape.aaaa.ipv4s, ttl);
   if (shape.soaAnswer) offset = writeSoa(out, offset, apexOffset, ttl, soa);
   if (shape.nsAnswer) {
     const apexPointer = POINTER_TO_QUESTION + apexOffset;
@@ -443,20 +448,30 @@ export function encodeAnswer(
   return out;
 }
 
-/** Renders AAAA records (TTL 0, patched per answer) for 16-byte addresses laid end to end. */
-export function renderAaaaRecords(addresses: Uint8Array): Buffer {
-  const count = addresses.length / 16;
-  const out = Buffer.allocUnsafe(count * AAAA_RECORD_LENGTH);
-  for (let i = 0; i < count; i++) {
-    const at = i * AAAA_RECORD_LENGTH;
+function writeAaaaRecords(
+  out: Buffer,
+  start: number,
+  template: EmbeddingTemplate,
+  ipv4s: readonly number[],
+  ttl: number,
+): number {
+  const [o0, o1, o2, o3] = template.octetOffsets;
+  let at = start;
+  for (const ipv4 of ipv4s) {
     out.writeUInt16BE(POINTER_TO_QUESTION, at);
     out.writeUInt16BE(RRType.AAAA, at + 2);
     out.writeUInt16BE(CLASS_IN, at + 4);
-    out.writeUInt32BE(0, at + 6);
+    out.writeUInt32BE(ttl, at + 6);
     out.writeUInt16BE(16, at + 10);
-    out.set(addresses.subarray(i * 16, i * 16 + 16), at + 12);
+    const address = at + 12;
+    out.set(template.base, address);
+    out[address + o0] = ipv4 >>> 24;
+    out[address + o1] = (ipv4 >>> 16) & 0xff;
+    out[address + o2] = (ipv4 >>> 8) & 0xff;
+    out[address + o3] = ipv4 & 0xff;
+    at += AAAA_RECORD_LENGTH;
   }
-  return out;
+  return at;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ import { cidr, embed, formatIpv6, parseIpv6 } from "../../../src/core/index.ts";
 import {
   answerFromSynthesized,
   answerWithoutUpstream,
+  embeddingTemplate,
+  ipv4Text,
   needsUpstream,
   synthesizeFromA,
 } from "../../../src/relay-agent/dns/synthesis.ts";
@@ -11,39 +13,52 @@ import { Rcode, RRType } from "../../../src/relay-agent/dns/wire.ts";
 const PREFIX = cidr("fd4e:2a91:7c3d:6464::/96");
 const ip = (text: string) =>
   text.split(".").reduce((value, octet) => value * 256 + Number(octet), 0);
-const addressesOf = (records: Buffer, count: number) =>
-  Array.from({ length: count }, (_, index) => {
-    const bytes = records.subarray(index * 28 + 12, index * 28 + 28);
-    const text = Array.from({ length: 8 }, (_, group) =>
-      bytes.readUInt16BE(group * 2).toString(16),
-    );
-    return formatIpv6(parseIpv6(text.join(":"))!);
+const TEMPLATE = embeddingTemplate(PREFIX);
+
+describe("RFC 6052 embedding template", () => {
+  it("places the IPv4 octets where core's embed puts them, for every prefix length", () => {
+    for (const prefix of [
+      "fd4e:2a91:7c3d:6464::/96",
+      "fd4e:2a91:7c3d:6400::/64",
+      "fd4e:2a91:7c3d:6400::/56",
+      "fd4e:2a91:7c3d::/48",
+      "fd4e:2a91:7c00::/40",
+      "fd4e:2a91::/32",
+    ]) {
+      const template = embeddingTemplate(cidr(prefix));
+      const bytes = Uint8Array.from(template.base);
+      const ipv4 = ip("203.0.113.9");
+      template.octetOffsets.forEach((offset, index) => {
+        bytes[offset] = (ipv4 >>> (24 - index * 8)) & 0xff;
+      });
+      const text = Array.from({ length: 8 }, (_, group) =>
+        ((bytes[group * 2]! << 8) | bytes[group * 2 + 1]!).toString(16),
+      ).join(":");
+      expect(formatIpv6(parseIpv6(text)!)).toBe(embed(cidr(prefix), "203.0.113.9"));
+    }
   });
+});
 
 describe("AAAA synthesis from the real name's A records", () => {
-  it("embeds every IPv4 in the prefix (RFC 6052) and keeps the order", () => {
+  it("keeps every usable IPv4 in order", () => {
     const result = synthesizeFromA(
       { kind: "addresses", ipv4s: [ip("100.101.1.1"), ip("203.0.113.9")], ttl: 120 },
-      PREFIX,
       300,
     );
-    expect(result.kind).toBe("addresses");
+    expect(result).toEqual({
+      kind: "addresses",
+      ipv4s: [ip("100.101.1.1"), ip("203.0.113.9")],
+      ttl: 120,
+    });
     if (result.kind !== "addresses") return;
-    expect(result.ipv4s).toEqual(["100.101.1.1", "203.0.113.9"]);
-    expect(result.count).toBe(2);
-    expect(addressesOf(result.records, 2)).toEqual([
-      embed(PREFIX, "100.101.1.1"),
-      embed(PREFIX, "203.0.113.9"),
-    ]);
-    expect(result.ttl).toBe(120);
+    expect(result.ipv4s.map(ipv4Text)).toEqual(["100.101.1.1", "203.0.113.9"]);
   });
 
   it("caps the TTL at maxTtl", () => {
     expect(
-      synthesizeFromA({ kind: "addresses", ipv4s: [ip("100.101.1.1")], ttl: 86400 }, PREFIX, 300)
-        .ttl,
+      synthesizeFromA({ kind: "addresses", ipv4s: [ip("100.101.1.1")], ttl: 86400 }, 300).ttl,
     ).toBe(300);
-    expect(synthesizeFromA({ kind: "nxdomain", ttl: 900 }, PREFIX, 60)).toEqual({
+    expect(synthesizeFromA({ kind: "nxdomain", ttl: 900 }, 60)).toEqual({
       kind: "nxdomain",
       ttl: 60,
     });
@@ -63,24 +78,21 @@ describe("AAAA synthesis from the real name's A records", () => {
         ].map(ip),
         ttl: 60,
       },
-      PREFIX,
       300,
     );
-    expect(mixed.kind === "addresses" && mixed.ipv4s).toEqual(["100.101.5.5"]);
-    expect(
-      synthesizeFromA({ kind: "addresses", ipv4s: [ip("127.0.0.1")], ttl: 60 }, PREFIX, 300),
-    ).toEqual({
+    expect(mixed.kind === "addresses" && mixed.ipv4s.map(ipv4Text)).toEqual(["100.101.5.5"]);
+    expect(synthesizeFromA({ kind: "addresses", ipv4s: [ip("127.0.0.1")], ttl: 60 }, 300)).toEqual({
       kind: "nodata",
       ttl: 60,
     });
   });
 
   it("passes NXDOMAIN and NODATA through with their TTLs", () => {
-    expect(answerFromSynthesized({ kind: "nxdomain", ttl: 30 }, 30)).toEqual({
+    expect(answerFromSynthesized({ kind: "nxdomain", ttl: 30 }, 30, TEMPLATE)).toEqual({
       rcode: Rcode.NXDOMAIN,
       authoritySoaTtl: 30,
     });
-    expect(answerFromSynthesized({ kind: "nodata", ttl: 30 }, 12)).toEqual({
+    expect(answerFromSynthesized({ kind: "nodata", ttl: 30 }, 12, TEMPLATE)).toEqual({
       rcode: Rcode.NOERROR,
       authoritySoaTtl: 12,
     });

@@ -1,5 +1,7 @@
 import dnsPacket from "dns-packet";
 import { describe, expect, it } from "vitest";
+import { cidr, embed } from "../../../src/core/index.ts";
+import { embeddingTemplate } from "../../../src/relay-agent/dns/synthesis.ts";
 import {
   encodeAnswer,
   encodeBare,
@@ -11,7 +13,6 @@ import {
   parseQuery,
   Rcode,
   readName,
-  renderAaaaRecords,
 } from "../../../src/relay-agent/dns/wire.ts";
 
 const SOA = { serial: 7, refresh: 3600, retry: 600, expire: 86400, minimum: 60 };
@@ -149,7 +150,8 @@ describe("reading names in upstream replies", () => {
 });
 
 describe("writing answers", () => {
-  const address = Buffer.from("fd4e2a917c3d64640000000064650101", "hex");
+  const template = embeddingTemplate(cidr("fd4e:2a91:7c3d:6464::/96"));
+  const hostIpv4 = 0x64650101; // 100.101.1.1
 
   it("answers AAAA with the owner pointing at the question, so the client's case is kept", () => {
     const message = query("PlAiN.r9929", "AAAA", 1232);
@@ -159,12 +161,7 @@ describe("writing answers", () => {
       parsed,
       6,
       SOA,
-      {
-        rcode: Rcode.NOERROR,
-        aaaaRecords: renderAaaaRecords(address),
-        aaaaCount: 1,
-        answerTtl: 42,
-      },
+      { rcode: Rcode.NOERROR, aaaa: { template, ipv4s: [hostIpv4] }, answerTtl: 42 },
       MAX_UDP_PAYLOAD,
     );
     const decoded = dnsPacket.decode(answer);
@@ -176,7 +173,7 @@ describe("writing answers", () => {
         name: "PlAiN.r9929",
         type: "AAAA",
         ttl: 42,
-        data: "fd4e:2a91:7c3d:6464::6465:101",
+        data: embed(cidr("fd4e:2a91:7c3d:6464::/96"), "100.101.1.1"),
       }),
     ]);
     expect(decoded.authorities).toEqual([]);
@@ -215,7 +212,7 @@ describe("writing answers", () => {
   });
 
   it("sets TC and leaves the records out when the answer does not fit", () => {
-    const many = Buffer.concat(Array.from({ length: 30 }, () => address));
+    const many = Array.from({ length: 30 }, (_, index) => hostIpv4 + index);
     const message = query("big.r9929", "AAAA");
     const { parsed } = parse(message);
     const answer = encodeAnswer(
@@ -223,7 +220,7 @@ describe("writing answers", () => {
       parsed,
       4,
       SOA,
-      { rcode: Rcode.NOERROR, aaaaRecords: renderAaaaRecords(many), aaaaCount: 30, answerTtl: 5 },
+      { rcode: Rcode.NOERROR, aaaa: { template, ipv4s: many }, answerTtl: 5 },
       512,
     );
     const decoded = dnsPacket.decode(answer);
