@@ -118,6 +118,9 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
   let agent: RunningAgent;
   let before: Record<string, string>;
   let tailscale: Awaited<ReturnType<typeof installFakeTailscale>>;
+  let dryRun: Awaited<ReturnType<typeof cli>>;
+  let afterDryRun: Record<string, string>;
+  let prefsAfterDryRun: string;
 
   beforeAll(async () => {
     lab = await Lab.create();
@@ -143,11 +146,33 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     await startTargetServer(lab);
     files = await writeAgentConfig(lab);
     tailscale = await installFakeTailscale(lab.dir, ["10.99.0.0/24"]);
+    dryRun = await cli(lab, "relay", [
+      "agent",
+      "apply",
+      "--dry-run",
+      ...agentArgs(files, tailscale.binary),
+    ]);
+    afterDryRun = await netnsSnapshot(lab, "relay");
+    prefsAfterDryRun = await readFile(tailscale.prefsPath, "utf8");
     agent = await startAgent(lab, files, tailscale.binary);
   });
 
   afterAll(async () => {
     await lab?.destroy();
+  });
+
+  it("prints the plan with --dry-run and touches nothing", async () => {
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain("table inet nat64_relay {");
+    expect(dryRun.stdout).toContain("fd4e:2a91:7c3d:6464::/96 dev nat64relay");
+    expect(dryRun.stdout).toContain("tun-device nat64relay");
+    expect(dryRun.stdout).toContain("net.ipv4.ip_forward = 1");
+    expect(dryRun.stdout).toContain(
+      `[tailscale] tailscale set --advertise-routes=10.99.0.0/24,${PREFIX} (+${PREFIX}; was 10.99.0.0/24)`,
+    );
+    expect(dryRun.stdout).toContain("[tun] create tun nat64relay (tayga --mktun)");
+    expect(afterDryRun).toEqual(before);
+    expect(JSON.parse(prefsAfterDryRun)).toEqual({ AdvertiseRoutes: ["10.99.0.0/24"] });
   });
 
   it("answers dig AAAA my-vps.<split> from the client with the prefix address, over UDP and TCP", async () => {
