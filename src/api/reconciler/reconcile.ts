@@ -288,6 +288,16 @@ export async function reconcile(deps: ReconcileDeps): Promise<SyncReport> {
     }
     report.pendingCleanups = (await listCleanups(deps.database)).map(describeCleanup);
   }
-  await writeSyncReport(deps.database, report, at);
+  // Changes made to Tailscale are audited with the report that lists them.
+  const audit =
+    report.changes.length > 0
+      ? {
+          actor: "system",
+          verb: "tailscale.reconcile",
+          input: { changes: report.changes },
+          outcome: report.ok ? "ok" : "upstream_unavailable",
+        }
+      : undefined;
+  await writeSyncReport(deps.database, report, at, audit);
   return report;
 }

@@ -25,13 +25,23 @@ export class StaleStateError extends Error {
   }
 }
 
-export async function readStateVersion(database: Database): Promise<number> {
-  const row = await database.db
+function prepareReadStateVersion(database: Database) {
+  return database.db
     .select({ value: stateVersion.value })
     .from(stateVersion)
     .where(eq(stateVersion.id, 1))
-    .get();
-  return row?.value ?? 0;
+    .prepare();
+}
+
+const stateVersionQueries = new WeakMap<Database, ReturnType<typeof prepareReadStateVersion>>();
+
+export async function readStateVersion(database: Database): Promise<number> {
+  let query = stateVersionQueries.get(database);
+  if (!query) {
+    query = prepareReadStateVersion(database);
+    stateVersionQueries.set(database, query);
+  }
+  return (await query.get())?.value ?? 0;
 }
 
 function messagesOf(error: unknown): string {
@@ -100,9 +110,9 @@ function auditInsert(db: Db, entry: AuditEntry, at: string): BatchItem<"sqlite">
   });
 }
 
-/** Records a refused mutation (forbidden, conflict, ...) outside any transaction. */
-export async function recordRefusal(database: Database, entry: AuditEntry, at: string) {
-  await auditInsert(database.db, entry, at);
+/** An audit record as a batch statement, for writers outside commitMutation (the reconciler). */
+export function auditStatement(db: Db, entry: AuditEntry, at: string): BatchItem<"sqlite"> {
+  return auditInsert(db, entry, at);
 }
 
 export interface AuditRecord {

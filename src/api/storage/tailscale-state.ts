@@ -2,6 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Db } from "./database.ts";
+import { type AuditEntry, auditStatement } from "./mutation.ts";
 import { syncState, tailscaleCleanups } from "./schema.ts";
 
 export interface CleanupRecord {
@@ -55,14 +56,23 @@ export async function readSyncReport(database: Database): Promise<unknown> {
   return row ? (JSON.parse(row.report) as unknown) : undefined;
 }
 
+/**
+ * Stores the reconciler's report; when the run changed Tailscale, its audit record goes in the
+ * same batch.
+ */
 export async function writeSyncReport(
   database: Database,
   report: unknown,
   at: string,
+  audit?: AuditEntry,
 ): Promise<void> {
   const text = JSON.stringify(report);
-  await database.db
-    .insert(syncState)
-    .values({ id: 1, report: text, updatedAt: at })
-    .onConflictDoUpdate({ target: syncState.id, set: { report: text, updatedAt: at } });
+  const { db } = database;
+  await database.batch([
+    db
+      .insert(syncState)
+      .values({ id: 1, report: text, updatedAt: at })
+      .onConflictDoUpdate({ target: syncState.id, set: { report: text, updatedAt: at } }),
+    ...(audit ? [auditStatement(db, audit, at)] : []),
+  ]);
 }

@@ -2,6 +2,7 @@
 // set up through the routes on a real SQLite file.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reconcile } from "../../../src/api/reconciler/reconcile.ts";
+import { listAudit } from "../../../src/api/storage/mutation.ts";
 import { TailscaleHttpClient } from "../../../src/api/tailscale/http-client.ts";
 import type { FakeTailscaleApi } from "../../fakes/tailscale-api.ts";
 import type { ApiHarness } from "./harness.ts";
@@ -99,6 +100,15 @@ describe("Tailscale reconciler", () => {
     expect(second.relays.edge?.drift).toEqual([]);
     const writes = fake.calls.slice(callsAfterFirst).filter((c) => c.method !== "GET");
     expect(writes).toEqual([]);
+    const audit = (await listAudit(api.database, 100)).filter(
+      (a) => a.verb === "tailscale.reconcile",
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      actor: "system",
+      outcome: "ok",
+      input: { changes: first.changes },
+    });
   });
 
   it("never sends PUT for split DNS, and foreign split DNS entries and approved routes survive every change", async () => {
