@@ -18,16 +18,33 @@ import { ifMatchAccepts, type RelayView, relayView } from "./schemas.ts";
 
 type Shape = typeof RelaySettings.shape;
 
-/** Every settings key optional and without its default: absent keys keep their stored value. */
+/**
+ * Every settings key optional and without its default: absent keys keep their stored value;
+ * `null` resets a key (optional keys are removed, the others go back to their default). The
+ * prefix cannot be reset: route approvals hang on it; send a new one instead.
+ */
 function withoutDefaults(shape: Shape) {
   const keys = Object.keys(shape) as (keyof Shape)[];
   return Object.fromEntries(
     keys.map((key) => {
       const field: z.ZodType = shape[key];
       const bare = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field;
-      return [key, bare.optional()];
+      return [key, key === "prefix" ? bare.optional() : bare.nullable().optional()];
     }),
-  ) as { [K in keyof Shape]: z.ZodOptional<z.ZodType<z.output<Shape[K]>, z.input<Shape[K]>>> };
+  ) as {
+    [K in keyof Shape]: z.ZodOptional<
+      z.ZodType<z.output<Shape[K]> | null, z.input<Shape[K]> | null>
+    >;
+  };
+}
+
+function applyChanges(stored: StoredRelaySettings, changes: UpdateRelayChanges) {
+  const next: Record<string, unknown> = { ...stored };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next;
 }
 
 export const UpdateRelayChanges = z.strictObject(withoutDefaults(RelaySettings.shape));
@@ -52,7 +69,7 @@ export async function updateRelay({
         `relay "${input.name}" changed: If-Match ${input.ifMatch} but its ETag is "${relay.version}"; GET it again`,
       );
     }
-    const merged = parseInput(RelaySettingsInput, { ...relay.settings, ...changes });
+    const merged = parseInput(RelaySettingsInput, applyChanges(relay.settings, changes));
     const settings: StoredRelaySettings = {
       ...merged,
       prefix: merged.prefix ?? relay.settings.prefix,

@@ -221,6 +221,23 @@ export function describeRouteSuite(runtime: string, makeHarness: HarnessFactory)
       expect(relay).toMatchObject({ maxTtl: 60, upstreams: ["100.100.100.100"], etag: '"2"' });
     });
 
+    it("PATCH with null removes an optional key and resets a defaulted one", async () => {
+      await createRelay("edge", { rateLimit: { queriesPerSecond: 10 }, maxTtl: 30 });
+      const response = await api.request("PATCH", "/v1/relays/edge", {
+        token: admin,
+        body: { rateLimit: null, maxTtl: null },
+      });
+      expect(response.status).toBe(200);
+      const relay = (await response.json()) as Record<string, unknown>;
+      expect(relay).not.toHaveProperty("rateLimit");
+      expect(relay.maxTtl).toBe(300);
+      const prefixReset = await api.request("PATCH", "/v1/relays/edge", {
+        token: admin,
+        body: { prefix: null },
+      });
+      expect(prefixReset.status).toBe(400);
+    });
+
     it("PATCH rejects unknown keys and renaming with 400", async () => {
       await createRelay("edge");
       const response = await api.request("PATCH", "/v1/relays/edge", {
