@@ -32,9 +32,14 @@ const WIPE = [
   "UPDATE state_version SET value = 0",
 ];
 
-export async function d1Harness(mode: "apply" | "plan" = "apply"): Promise<ApiHarness> {
+/** Migrates once, then empties every table. */
+export async function prepareD1(): Promise<void> {
   await migrate();
   for (const statement of WIPE) await env.DB.prepare(statement).run();
+}
+
+export async function d1Harness(mode: "apply" | "plan" = "apply"): Promise<ApiHarness> {
+  await prepareD1();
   const database = databaseOf(drizzle(env.DB as unknown as AnyD1Database, { schema }));
   return buildHarness({ database, changeSignal: new PollingSignal(25), mode });
 }
