@@ -5,6 +5,7 @@
 // Figures are printed, never asserted.
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { labUnavailableReason } from "../../test/e2e/lab/require-lab.ts";
 import { startAgent, startNsd, waitFor, writeAgentConfig } from "../../test/e2e/lab/services.ts";
 import { ADDR, Lab, SPLIT } from "../../test/e2e/lab/topology.ts";
@@ -108,6 +109,12 @@ async function main(): Promise<number> {
         results[label].push(await iperf(lab, target, reverse, watch));
       }
     }
+    const feed = await lab.exec(
+      "relay",
+      process.execPath,
+      [fileURLToPath(new URL("guard-feed.ts", import.meta.url)), "5000", "50"],
+      { timeoutMs: 120_000 },
+    );
     const rttTranslated = await avgRtt(lab, translated);
     const rttPlain = await avgRtt(lab, ADDR.target);
 
@@ -142,6 +149,7 @@ async function main(): Promise<number> {
     console.log(
       `RTT (ping, 50 × 20 ms apart): translated ${fmt(rttTranslated, 3)} ms, plain ${fmt(rttPlain, 3)} ms, translation adds ${fmt(rttTranslated - rttPlain, 3)} ms`,
     );
+    console.log(feed.stdout.trim());
     return 0;
   } finally {
     await lab.destroy();

@@ -9,6 +9,7 @@ import type { SynthesisObserver } from "../data-plane.ts";
 import {
   ALLOWED_V4_SET,
   ALLOWED_V6_SET,
+  addElementsScript,
   refreshElementsScript,
   type SetElement,
 } from "./nft-ruleset.ts";
@@ -137,13 +138,20 @@ export class GuardFeeder {
 
   private async flush(batch: Pending): Promise<void> {
     if (this.pending === batch) this.pending = undefined;
-    const elements = [...batch.elements].map(([ipv4, timeoutSeconds]) => ({
-      address: this.setAddress(ipv4),
-      timeoutSeconds,
-    }));
+    // A plain add is enough (and 3x cheaper) for an address not in the set; one that is there
+    // needs add+delete+add to get its timeout extended.
+    const before = this.now();
+    const fresh: SetElement[] = [];
+    const known: SetElement[] = [];
+    for (const [ipv4, timeoutSeconds] of batch.elements) {
+      const element = { address: this.setAddress(ipv4), timeoutSeconds };
+      ((this.expiresAt.get(ipv4) ?? 0) > before ? known : fresh).push(element);
+    }
     const set = this.setName();
     try {
-      await this.options.runScript(refreshElementsScript(set, elements));
+      await this.options.runScript(
+        addElementsScript(set, fresh) + refreshElementsScript(set, known),
+      );
       const now = this.now();
       for (const [ipv4, expiry] of this.expiresAt) if (expiry < now) this.expiresAt.delete(ipv4);
       for (const [ipv4, timeoutSeconds] of batch.elements)

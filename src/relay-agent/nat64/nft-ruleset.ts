@@ -159,6 +159,12 @@ function addElementLines(set: string, elements: readonly SetElement[]): string[]
   return [`add element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${list.join(", ")} }`];
 }
 
+/** Adds elements that are not in the set yet (an existing one would keep its old timeout). */
+export function addElementsScript(set: string, elements: readonly SetElement[]): string {
+  const lines = addElementLines(set, elements);
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
 /**
  * Inserts or refreshes guard entries in one transaction. `add` does not extend the timeout of an
  * element that exists, so each one is added (no-op if present), deleted and added again.
