@@ -249,6 +249,26 @@ describe("Tailscale reconciler", () => {
     expect(tokenCalls()).toHaveLength(2);
   });
 
+  it("moves the approval when a relay's prefix changes, keeping the node's other routes", async () => {
+    await run();
+    const next = "fd4e:2a91:7c3d:7777::/96";
+    const edge = fake.devices.find((d) => d.nodeId === "nEdge1");
+    if (!edge) throw new Error("fixture");
+    edge.advertisedRoutes = ["10.1.0.0/16", next];
+    const response = await api.request("PATCH", "/v1/relays/edge", {
+      token: api.adminToken,
+      body: { prefix: next },
+    });
+    expect(response.status).toBe(200);
+    const report = await run();
+    expect(report.ok).toBe(true);
+    expect(edge.enabledRoutes).toEqual(["10.1.0.0/16", "0.0.0.0/0", next]);
+    expect(report.changes).toEqual([
+      `approved ${next} on edge-1`,
+      `un-approved ${PREFIX} on edge-1`,
+    ]);
+  });
+
   it("waits for the relay's agent before setting split DNS for its domain", async () => {
     await call("POST", "/v1/relays", { name: "quiet", prefix: "fd11:2233:4455:6464::/96" });
     await call("POST", "/v1/split-domains", {
