@@ -1,13 +1,15 @@
 // npm run bench:api — autocannon against the real Node server (`nat64-relay api`, its own
 // process, loopback only, temp database): GET /v1/agent/config with If-None-Match (the 304
 // path long-polling agents hit), without it (200 + body), and POST /v1/split-domains.
-// Prints requests/s and p99 latency. Each run is bounded by BENCH_SECONDS (default 10).
+// Prints requests/s, p99 latency, and the server's CPU time per request (user + system, from
+// /proc: a figure that other load on the machine disturbs less than requests/s). Each run is
+// bounded by BENCH_SECONDS (default 10).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon, { type Result } from "autocannon";
+import autocannon from "autocannon";
 
 const SECONDS = Math.min(60, Math.max(1, Number(process.env.BENCH_SECONDS ?? 10)));
 const CONNECTIONS = Math.min(500, Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 50)));
@@ -48,11 +50,34 @@ async function startServer(dir: string) {
   return { child, url, token };
 }
 
-function line(name: string, result: Result): string {
+/** CPU seconds (user + system) the server process has used, from /proc (Linux); else NaN. */
+function serverCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Runs one autocannon scenario and adds the server's CPU time per request to the result. */
+async function measure(pid: number | undefined, options: Parameters<typeof autocannon>[0]) {
+  const before = serverCpuSeconds(pid);
+  const result = await autocannon(options);
+  const cpu = serverCpuSeconds(pid) - before;
+  const total = Object.values(result.statusCodeStats).reduce((sum, { count }) => sum + count, 0);
+  return { result, cpuMicrosPerRequest: total ? (cpu * 1e6) / total : Number.NaN };
+}
+
+function line(
+  name: string,
+  { result, cpuMicrosPerRequest }: Awaited<ReturnType<typeof measure>>,
+): string {
   const codes = Object.entries(result.statusCodeStats)
     .map(([code, { count }]) => `${code}×${count}`)
     .join(" ");
-  return `${name.padEnd(44)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p99 ${String(result.latency.p99).padStart(4)} ms   (${codes}; errors ${result.errors}, timeouts ${result.timeouts})`;
+  const cpu = Number.isNaN(cpuMicrosPerRequest) ? "n/a" : cpuMicrosPerRequest.toFixed(0);
+  return `${name.padEnd(44)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p99 ${String(result.latency.p99).padStart(4)} ms   server CPU ${cpu.padStart(4)} µs/req   (${codes}; errors ${result.errors}, timeouts ${result.timeouts})`;
 }
 
 async function main(): Promise<void> {
@@ -78,14 +103,14 @@ async function main(): Promise<void> {
     console.log(
       `nat64-relay API bench: Node ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per run, loopback ${server.url}`,
     );
-    const notModified = await autocannon({
+    const notModified = await measure(server.child.pid, {
       url: `${server.url}/v1/agent/config`,
       connections: CONNECTIONS,
       duration: SECONDS,
       headers: { ...agent, "if-none-match": etag },
     });
     console.log(line("GET /v1/agent/config If-None-Match (304)", notModified));
-    const full = await autocannon({
+    const full = await measure(server.child.pid, {
       url: `${server.url}/v1/agent/config`,
       connections: CONNECTIONS,
       duration: SECONDS,
@@ -93,7 +118,7 @@ async function main(): Promise<void> {
     });
     console.log(line("GET /v1/agent/config (200)", full));
     let counter = 0;
-    const writes = await autocannon({
+    const writes = await measure(server.child.pid, {
       url: server.url,
       connections: CONNECTIONS,
       duration: SECONDS,
