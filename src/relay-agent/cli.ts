@@ -7,8 +7,10 @@ const USAGE = `Usage: nat64-relay agent <subcommand> [options]
 
 Subcommands:
   check-config --config FILE   validate a standalone config file (YAML or JSON) and exit
-  run [--state-dir DIR]        run the agent standalone: split-DNS synthesis server (and the
-                               NAT64 data plane unless engine: none); SIGHUP reloads
+  run [--state-dir DIR] [--workers N]
+                               run the agent standalone: split-DNS synthesis server (and the
+                               NAT64 data plane unless engine: none); SIGHUP reloads;
+                               --workers N: N DNS processes sharing the ports (default 1)
   apply [--dry-run]            bring the NAT64 data plane (nftables, tun, routes, sysctls,
                                tailscale routes) to the desired state once; --dry-run prints it
   doctor [--json]              run the relay's verification checklist (✔/✘, causes and fixes)
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       "no-start": { type: "boolean" },
       "state-dir": { type: "string" },
+      workers: { type: "string" },
     },
   });
   const [subcommand] = positionals;

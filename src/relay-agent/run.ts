@@ -11,6 +11,7 @@ import {
 } from "../core/index.ts";
 import { loadRelayConfigFile } from "./config-file.ts";
 import type { SynthesisObserver } from "./data-plane.ts";
+import { startDnsCluster } from "./dns/cluster.ts";
 import { DnsServer, type DnsServerDeps } from "./dns/dns-server.ts";
 import { dnsSettingsFrom } from "./dns/settings.ts";
 import type { TailscaleCli } from "./host/tailscale-cli.ts";
@@ -36,6 +37,8 @@ export interface AgentDeps {
   readonly createDataPlane?: (config: ResolvedRelayConfig) => AgentDataPlane | undefined;
   /** Test seams for the DNS server (fake upstream client, reusePort...). */
   readonly dns?: Partial<Omit<DnsServerDeps, "logger" | "observer">>;
+  /** DNS worker processes sharing the listen ports (node:cluster + SO_REUSEPORT); default 1. */
+  readonly workers?: number;
 }
 
 /** A start-up or reload failure with the exact config problems (key paths). */
@@ -92,7 +95,8 @@ async function resolveNodeDefaults(
 }
 
 export interface RunningAgent {
-  readonly dns: DnsServer;
+  /** The in-process DNS server (absent with several workers: they each run their own). */
+  readonly dns: DnsServer | undefined;
   readonly config: ResolvedRelayConfig;
   /** Re-reads the file and applies it; on a bad file keeps the running config and throws. */
   reload(): Promise<ResolvedRelayConfig>;
@@ -112,11 +116,26 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     );
   }
   await dataPlane?.apply(config);
-  const dns = await DnsServer.start(dnsSettingsFrom(config, serial()), {
-    ...deps.dns,
-    logger: deps.logger,
-    ...(dataPlane ? { observer: dataPlane.observer } : {}),
-  });
+  const observer = dataPlane ? { observer: dataPlane.observer } : {};
+  const workers = deps.workers ?? 1;
+  const dns =
+    workers > 1
+      ? undefined
+      : await DnsServer.start(dnsSettingsFrom(config, serial()), {
+          ...deps.dns,
+          logger: deps.logger,
+          ...observer,
+        });
+  const dnsCluster =
+    workers > 1
+      ? await startDnsCluster({
+          count: workers,
+          config,
+          serial: serial(),
+          logger: deps.logger,
+          ...observer,
+        })
+      : undefined;
   let reloading: Promise<unknown> = Promise.resolve();
   return {
     dns,
@@ -128,7 +147,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         const fresh = await loadAgentConfig(deps);
         const settings = dnsSettingsFrom(fresh, serial());
         await dataPlane?.apply(fresh);
-        await dns.reload(settings);
+        await dns?.reload(settings);
+        await dnsCluster?.apply(fresh, settings.handler.soa.serial);
         config = fresh;
         return fresh;
       });
@@ -136,7 +156,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       return next;
     },
     async close() {
-      await dns.close();
+      await dns?.close();
+      await dnsCluster?.close();
       await dataPlane?.close();
     },
   };

@@ -2,6 +2,9 @@
 // build the real dependencies, hand over to runAgent.
 import { join } from "node:path";
 import { pino } from "pino";
+import { loadRelayConfigFile } from "../config-file.ts";
+import { isDnsWorker, runDnsWorker } from "../dns/cluster.ts";
+import { hasHeapFlags, heapFlags } from "../dns/heap.ts";
 import { RealTailscaleCli } from "../host/tailscale-cli.ts";
 import { createAgentDataPlane } from "../nat64/agent-data-plane.ts";
 import { runAgent } from "../run.ts";
@@ -26,11 +29,21 @@ export async function runCommand({ configPath, values, env }: RunCommandOptions)
       ? values.tailscale
       : (env.NAT64_RELAY_TAILSCALE ?? "tailscale");
   const logger = pino({ name: "nat64-relay-agent", level: env.NAT64_RELAY_LOG_LEVEL ?? "info" });
+  if (isDnsWorker(env)) return runDnsWorker(logger.child({ worker: process.pid }));
+  const workers = typeof values.workers === "string" ? Number(values.workers) : 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    console.error(
+      `nat64-relay agent run: --workers must be a whole number from 1 to 64, got "${values.workers}"`,
+    );
+    return 2;
+  }
+  if (workers === 1) await restartWithHeapFlags(configPath, env);
   return runAgent({
     configPath,
     stateDir,
     tailscale: new RealTailscaleCli(tailscaleBinary),
     logger,
+    workers,
     // NAT64 data plane (issue 4): tayga/jool per `engine`; none: DNS only.
     createDataPlane: (config) =>
       createAgentDataPlane(config, {
@@ -39,4 +52,26 @@ export async function runCommand({ configPath, values, env }: RunCommandOptions)
         logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
       }),
   });
+}
+
+/**
+ * Replaces this process (same PID, so systemd keeps tracking it) with one that has the heap
+ * limits for the configured cache size. Skipped when limits are already set, when the file is
+ * invalid (runAgent reports it), or with NAT64_RELAY_HEAP_FLAGS=off.
+ */
+async function restartWithHeapFlags(configPath: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (env.NAT64_RELAY_HEAP_FLAGS === "off" || typeof process.execve !== "function") return;
+  if (hasHeapFlags(process.execArgv, env.NODE_OPTIONS)) return;
+  const loaded = await loadRelayConfigFile(configPath);
+  if (!loaded.ok) return;
+  process.execve(
+    process.execPath,
+    [
+      process.execPath,
+      ...process.execArgv,
+      ...heapFlags(loaded.config.cacheSize),
+      ...process.argv.slice(1),
+    ],
+    env,
+  );
 }
