@@ -17,6 +17,12 @@ import {
 /** Seconds an entry outlives the answer's TTL: clients cache, then connect a little later. */
 export const DEFAULT_GRACE_SECONDS = 120;
 
+/**
+ * nft transactions running at once. Spawning nft costs more than the kernel's work, so two
+ * overlap well; batches are disjoint in time and every script is safe to repeat.
+ */
+const MAX_IN_FLIGHT = 2;
+
 export interface GuardFeederOptions {
   /** Runs one nft script (all elements of a batch in one transaction). */
   readonly runScript: (script: string) => Promise<void>;
@@ -53,7 +59,7 @@ export class GuardFeeder {
   private readonly options: GuardFeederOptions;
   private readonly expiresAt = new Map<string, number>();
   private pending: Pending | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private inFlight = 0;
 
   constructor(options: GuardFeederOptions) {
     this.options = options;
@@ -127,17 +133,24 @@ export class GuardFeeder {
     for (const ipv4 of needed)
       batch.elements.set(ipv4, Math.max(batch.elements.get(ipv4) ?? 0, timeout));
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (batch.waiters.length === 1) {
-      // One transaction per turn of the event loop, after the previous one finished.
-      this.flushing = this.flushing
-        .then(() => new Promise((r) => setImmediate(r)))
-        .then(() => this.flush(batch));
-    }
+    // The batch collects answers until the end of this turn of the event loop, or longer while
+    // MAX_IN_FLIGHT transactions are already running.
+    if (batch.waiters.length === 1) setImmediate(() => this.pump());
     return done;
   }
 
+  private pump(): void {
+    const batch = this.pending;
+    if (!batch || this.inFlight >= MAX_IN_FLIGHT) return;
+    this.pending = undefined;
+    this.inFlight++;
+    void this.flush(batch).finally(() => {
+      this.inFlight--;
+      this.pump();
+    });
+  }
+
   private async flush(batch: Pending): Promise<void> {
-    if (this.pending === batch) this.pending = undefined;
     // A plain add is enough (and 3x cheaper) for an address not in the set; one that is there
     // needs add+delete+add to get its timeout extended.
     const before = this.now();
