@@ -1,7 +1,7 @@
 // Apply = read what the host has, diff it against the desired state, change only the
 // difference. Every change is recorded so teardown can undo it; a second apply finds nothing.
 import { mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { Exec } from "../host/exec.ts";
 import type { IpRoute } from "../host/ip-route.ts";
 import type { Nftables } from "../host/nftables.ts";
@@ -110,7 +110,25 @@ async function planFiles(desired: DesiredDataPlane): Promise<Change[]> {
   }
   if (desired.tayga) {
     const { confPath, conf, dataDir } = desired.tayga;
-    if ((await readText(confPath)) !== conf) changes.push(fileChange(confPath, conf, "tayga.conf"));
+    const current = await readText(confPath);
+    if (current !== conf) changes.push(fileChange(confPath, conf, "tayga.conf"));
+    const pool = (text: string | undefined) => text?.match(/^dynamic-pool (\S+)$/m)?.[1];
+    const map = join(dataDir, "dynamic.map");
+    if (
+      current !== undefined &&
+      pool(current) !== pool(conf) &&
+      (await readText(map)) !== undefined
+    ) {
+      // Client mappings into the old pool mean nothing in the new one.
+      changes.push({
+        area: "file",
+        summary: `remove ${map} (the pool changed)`,
+        run: async (record) => {
+          await rm(map, { force: true });
+          return record;
+        },
+      });
+    }
     changes.push(...(await planDir(dataDir)));
   }
   return changes;

@@ -173,3 +173,20 @@ describe("mergeAdvertisedRoutes", () => {
     expect(mergeAdvertisedRoutes(["a", "b"], ["b"], [])).toEqual(["a", "b"]);
   });
 });
+
+describe("tayga's dynamic map", () => {
+  it("is removed when the pool changes, since its mappings point into the old pool", async () => {
+    const { writeFile: write } = await import("node:fs/promises");
+    const host = fakeHost();
+    const root = await tempRoot();
+    const { paths } = await applyOnce(host, root);
+    await write(`${paths.taygaDataDir}/dynamic.map`, "192.168.240.9 fd7a:115c:a1e0::2 1\n");
+    const unchanged = await applyOnce(host, root);
+    expect(unchanged.plan.changes).toEqual([]);
+    const { plan } = await applyOnce(host, root, { pool: "192.168.0.0/20" });
+    expect(plan.changes.map((c) => c.summary)).toContain(
+      `remove ${paths.taygaDataDir}/dynamic.map (the pool changed)`,
+    );
+    await expect(readFile(`${paths.taygaDataDir}/dynamic.map`, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+});
