@@ -32,8 +32,12 @@ import { authenticate } from "./services/authenticate.ts";
 
 export type { AppDeps } from "./routes/shared.ts";
 
+/** Request ids: a random prefix per process (or isolate) and a counter: unique and cheap. */
+const requestIdPrefix = `req_${crypto.randomUUID().slice(0, 8)}`;
+let requestCounter = 0;
 function newRequestId(): string {
-  return `req_${crypto.randomUUID().replaceAll("-", "")}`;
+  requestCounter += 1;
+  return `${requestIdPrefix}${requestCounter.toString(36).padStart(6, "0")}`;
 }
 
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -54,22 +58,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   });
 
+  // One middleware for every request: deps, request id, and for /v1 the caller.
   app.use("*", async (c, next) => {
     c.set("deps", deps);
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : newRequestId();
     c.set("requestId", requestId);
     c.header("X-Request-Id", requestId);
-    await next();
-  });
-
-  app.use("/v1/*", async (c, next) => {
-    const caller = await authenticate({
-      database: deps.database,
-      now: deps.now,
-      input: { authorization: c.req.header("authorization"), adminTokenHash: deps.adminTokenHash },
-    });
-    c.set("caller", caller);
+    if (c.req.path.startsWith("/v1/")) {
+      const caller = await authenticate({
+        database: deps.database,
+        now: deps.now,
+        input: {
+          authorization: c.req.header("authorization"),
+          adminTokenHash: deps.adminTokenHash,
+        },
+      });
+      c.set("caller", caller);
+    }
     await next();
   });
 
