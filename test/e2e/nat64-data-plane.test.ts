@@ -257,6 +257,21 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     expect(next).not.toBe(pid);
   });
 
+  it("rebuilds the tun, its routes and tayga when the tun is deleted under a running agent", async () => {
+    await lab.exec("relay", "ip", ["link", "delete", "nat64relay"]);
+    const deletedAt = Date.now();
+    let restored = false;
+    while (Date.now() - deletedAt < 10_000) {
+      if (await ping(lab, synthesized(ADDR.target))) {
+        restored = true;
+        break;
+      }
+    }
+    expect(restored, agent.log().slice(-2000)).toBe(true);
+    const { stdout } = await lab.exec("relay", "ip", ["-6", "route", "show", "dev", "nat64relay"]);
+    expect(stdout).toContain("fd4e:2a91:7c3d:6464::/96");
+  });
+
   it("works again after a reboot (agent and tayga killed, tun, routes and table gone)", async () => {
     await stopProcess(agent.child, "SIGKILL");
     for (const pid of await taygaPids(lab)) process.kill(pid, "SIGKILL");
