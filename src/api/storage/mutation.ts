@@ -8,6 +8,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Db } from "./database.ts";
+import { preparedOnce } from "./prepared.ts";
 import { auditLog, guards, stateVersion } from "./schema.ts";
 
 export interface AuditEntry {
@@ -25,22 +26,14 @@ export class StaleStateError extends Error {
   }
 }
 
-function prepareReadStateVersion(database: Database) {
-  return database.db
-    .select({ value: stateVersion.value })
-    .from(stateVersion)
-    .where(eq(stateVersion.id, 1))
-    .prepare();
-}
-
-const stateVersionQueries = new WeakMap<Database, ReturnType<typeof prepareReadStateVersion>>();
-
 export async function readStateVersion(database: Database): Promise<number> {
-  let query = stateVersionQueries.get(database);
-  if (!query) {
-    query = prepareReadStateVersion(database);
-    stateVersionQueries.set(database, query);
-  }
+  const query = preparedOnce(database, "readStateVersion", (db) =>
+    db
+      .select({ value: stateVersion.value })
+      .from(stateVersion)
+      .where(eq(stateVersion.id, 1))
+      .prepare(),
+  );
   return (await query.get())?.value ?? 0;
 }
 

@@ -4,6 +4,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { z } from "zod";
 import type { RelaySettings } from "../../core/config/relay-config.ts";
 import type { Database, Db } from "./database.ts";
+import { preparedOnce } from "./prepared.ts";
 import { relayNodes, relays } from "./schema.ts";
 
 /** Validated relay settings with the prefix always set (the API generates one when absent). */
@@ -47,7 +48,14 @@ export async function findRelayByName(
   database: Database,
   name: string,
 ): Promise<RelayRecord | undefined> {
-  const row = await database.db.select().from(relays).where(eq(relays.name, name)).get();
+  const query = preparedOnce(database, "findRelayByName", (db) =>
+    db
+      .select()
+      .from(relays)
+      .where(eq(relays.name, sql.placeholder("name")))
+      .prepare(),
+  );
+  const row = await query.get({ name });
   return row && toRecord(row);
 }
 
@@ -55,30 +63,29 @@ export async function findRelayById(
   database: Database,
   id: string,
 ): Promise<RelayRecord | undefined> {
-  const row = await database.db.select().from(relays).where(eq(relays.id, id)).get();
+  const query = preparedOnce(database, "findRelayById", (db) =>
+    db
+      .select()
+      .from(relays)
+      .where(eq(relays.id, sql.placeholder("id")))
+      .prepare(),
+  );
+  const row = await query.get({ id });
   return row && toRecord(row);
 }
 
-function prepareFindRelayRevision(database: Database) {
-  return database.db
-    .select({ configRevision: relays.configRevision })
-    .from(relays)
-    .where(eq(relays.id, sql.placeholder("id")))
-    .prepare();
-}
-
-const revisionQueries = new WeakMap<Database, ReturnType<typeof prepareFindRelayRevision>>();
-
-/** The one query on the agent's hot path (304 answers), built once per database. */
+/** The one query on the agent's hot path (304 answers). */
 export async function findRelayRevision(
   database: Database,
   id: string,
 ): Promise<number | undefined> {
-  let query = revisionQueries.get(database);
-  if (!query) {
-    query = prepareFindRelayRevision(database);
-    revisionQueries.set(database, query);
-  }
+  const query = preparedOnce(database, "findRelayRevision", (db) =>
+    db
+      .select({ configRevision: relays.configRevision })
+      .from(relays)
+      .where(eq(relays.id, sql.placeholder("id")))
+      .prepare(),
+  );
   return (await query.get({ id }))?.configRevision;
 }
 

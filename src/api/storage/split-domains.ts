@@ -2,6 +2,7 @@
 import { eq, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Db } from "./database.ts";
+import { preparedOnce } from "./prepared.ts";
 import { relays, splitDomains } from "./schema.ts";
 
 export interface SplitDomainRecord {
@@ -28,25 +29,39 @@ export async function listSplitDomains(
   database: Database,
   relayId?: string,
 ): Promise<SplitDomainRecord[]> {
-  const query = database.db
-    .select(columns)
-    .from(splitDomains)
-    .innerJoin(relays, eq(relays.id, splitDomains.relayId));
-  return relayId
-    ? query.where(eq(splitDomains.relayId, relayId)).orderBy(splitDomains.name).all()
-    : query.orderBy(splitDomains.name).all();
+  if (relayId === undefined) {
+    return database.db
+      .select(columns)
+      .from(splitDomains)
+      .innerJoin(relays, eq(relays.id, splitDomains.relayId))
+      .orderBy(splitDomains.name)
+      .all();
+  }
+  const query = preparedOnce(database, "listSplitDomainsOfRelay", (db) =>
+    db
+      .select(columns)
+      .from(splitDomains)
+      .innerJoin(relays, eq(relays.id, splitDomains.relayId))
+      .where(eq(splitDomains.relayId, sql.placeholder("relayId")))
+      .orderBy(splitDomains.name)
+      .prepare(),
+  );
+  return query.all({ relayId });
 }
 
 export async function findSplitDomain(
   database: Database,
   name: string,
 ): Promise<SplitDomainRecord | undefined> {
-  return database.db
-    .select(columns)
-    .from(splitDomains)
-    .innerJoin(relays, eq(relays.id, splitDomains.relayId))
-    .where(eq(splitDomains.name, name))
-    .get();
+  const query = preparedOnce(database, "findSplitDomain", (db) =>
+    db
+      .select(columns)
+      .from(splitDomains)
+      .innerJoin(relays, eq(relays.id, splitDomains.relayId))
+      .where(eq(splitDomains.name, sql.placeholder("name")))
+      .prepare(),
+  );
+  return query.get({ name });
 }
 
 /** `a` equals `b` or lies below it, in SQL: exact, no LIKE wildcards. */
@@ -62,19 +77,23 @@ export async function findSplitDomainClashCandidates(
   database: Database,
   name: string,
 ): Promise<SplitDomainRecord[]> {
-  return database.db
-    .select(columns)
-    .from(splitDomains)
-    .innerJoin(relays, eq(relays.id, splitDomains.relayId))
-    .where(
-      or(
-        atOrBelow(sql`${name}`, splitDomains.name),
-        atOrBelow(splitDomains.name, sql`${name}`),
-        atOrBelow(sql`${name}`, splitDomains.realSuffix),
-        atOrBelow(splitDomains.realSuffix, sql`${name}`),
-      ),
-    )
-    .all();
+  const query = preparedOnce(database, "findSplitDomainClashCandidates", (db) => {
+    const candidate = sql.placeholder("name");
+    return db
+      .select(columns)
+      .from(splitDomains)
+      .innerJoin(relays, eq(relays.id, splitDomains.relayId))
+      .where(
+        or(
+          atOrBelow(candidate, splitDomains.name),
+          atOrBelow(splitDomains.name, candidate),
+          atOrBelow(candidate, splitDomains.realSuffix),
+          atOrBelow(splitDomains.realSuffix, candidate),
+        ),
+      )
+      .prepare();
+  });
+  return query.all({ name });
 }
 
 export function insertSplitDomain(

@@ -2,6 +2,7 @@
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database, Db } from "./database.ts";
+import { preparedOnce } from "./prepared.ts";
 import { relays, tokens } from "./schema.ts";
 
 export type TokenScope = "admin" | "operator" | "agent";
@@ -32,24 +33,16 @@ const columns = {
   revokedAt: tokens.revokedAt,
 };
 
-function prepareFindToken(database: Database) {
-  return database.db
-    .select(columns)
-    .from(tokens)
-    .leftJoin(relays, eq(relays.id, tokens.relayId))
-    .where(eq(tokens.id, sql.placeholder("id")))
-    .prepare();
-}
-
 /** Every request authenticates: the query is built once per database and reused. */
-const findTokenQueries = new WeakMap<Database, ReturnType<typeof prepareFindToken>>();
-
 export async function findToken(database: Database, id: string): Promise<TokenRecord | undefined> {
-  let query = findTokenQueries.get(database);
-  if (!query) {
-    query = prepareFindToken(database);
-    findTokenQueries.set(database, query);
-  }
+  const query = preparedOnce(database, "findToken", (db) =>
+    db
+      .select(columns)
+      .from(tokens)
+      .leftJoin(relays, eq(relays.id, tokens.relayId))
+      .where(eq(tokens.id, sql.placeholder("id")))
+      .prepare(),
+  );
   return query.get({ id });
 }
 
