@@ -76,13 +76,12 @@ function atOrBelow(a: unknown, b: unknown) {
 export async function findSplitDomainClashCandidates(
   database: Database,
   name: string,
-): Promise<SplitDomainRecord[]> {
+): Promise<{ name: string; realSuffix: string }[]> {
   const query = preparedOnce(database, "findSplitDomainClashCandidates", (db) => {
     const candidate = sql.placeholder("name");
     return db
-      .select(columns)
+      .select({ name: splitDomains.name, realSuffix: splitDomains.realSuffix })
       .from(splitDomains)
-      .innerJoin(relays, eq(relays.id, splitDomains.relayId))
       .where(
         or(
           atOrBelow(candidate, splitDomains.name),
