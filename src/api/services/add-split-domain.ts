@@ -10,7 +10,14 @@ import {
   insertSplitDomain,
 } from "../storage/split-domains.ts";
 import { cancelSplitDnsCleanup } from "../storage/tailscale-state.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 import { parseInput } from "./parse.ts";
 import { RelayName } from "./schemas.ts";
 import { SplitDomainView, splitDomainView } from "./split-domain-view.ts";
@@ -30,7 +37,7 @@ export const AddSplitDomainOutput = z.object({
 });
 export type AddSplitDomainOutput = z.infer<typeof AddSplitDomainOutput>;
 
-export async function addSplitDomain({
+async function addSplitDomainUnaudited({
   ctx,
   input,
 }: {
@@ -103,4 +110,10 @@ export async function addSplitDomain({
   });
   ctx.changed(["config", "tailscale"]);
   return { splitDomain: splitDomainView(created), warnings: alone.warnings };
+}
+
+export async function addSplitDomain(args: Parameters<typeof addSplitDomainUnaudited>[0]) {
+  return auditRefusals(args.ctx, "split_domain.add", args.input, () =>
+    addSplitDomainUnaudited(args),
+  );
 }

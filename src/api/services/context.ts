@@ -2,7 +2,7 @@
 // a committed change. Transports (HTTP, Slack, CLI) build it; verbs never read env or globals.
 import { RelayError } from "../../core/errors.ts";
 import type { Database } from "../storage/database.ts";
-import { StaleStateError } from "../storage/mutation.ts";
+import { recordRefusal, StaleStateError } from "../storage/mutation.ts";
 
 /** Who is calling. Permission checks and audit records read the same union everywhere. */
 export type Caller =
@@ -83,4 +83,43 @@ export async function withFreshState<T>(
 
 export function isoNow(ctx: ServiceContext): string {
   return ctx.now().toISOString();
+}
+
+/** Refusals worth a trace in the audit log (bad input is not: it never reached the rules). */
+const REFUSALS = new Set([
+  "unauthenticated",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "precondition_failed",
+]);
+
+function boundedInput(input: unknown): unknown {
+  const text = JSON.stringify(input ?? null) ?? "null";
+  return text.length <= 2000 ? (JSON.parse(text) as unknown) : { truncated: text.slice(0, 2000) };
+}
+
+/**
+ * Runs a mutation verb; when the rules refuse it (forbidden, not found, conflict, stale
+ * If-Match), records the attempt with that code as its outcome. Successful mutations are
+ * audited inside their own transaction (commitMutation).
+ */
+export async function auditRefusals<T>(
+  ctx: ServiceContext,
+  verb: string,
+  input: unknown,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RelayError && REFUSALS.has(error.code)) {
+      await recordRefusal(
+        ctx.database,
+        { actor: actorOf(ctx.caller), verb, input: boundedInput(input), outcome: error.code },
+        isoNow(ctx),
+      ).catch(() => undefined);
+    }
+    throw error;
+  }
 }

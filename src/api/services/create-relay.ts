@@ -12,7 +12,14 @@ import {
   type StoredRelaySettings,
 } from "../storage/relays.ts";
 import { insertToken } from "../storage/tokens.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 import { parseInput } from "./parse.ts";
 import { RelayName, RelayView, relayView } from "./schemas.ts";
 import { hashSecret, newTokenId, newTokenSecret } from "./token-secret.ts";
@@ -52,7 +59,7 @@ export function prefixClash(
   return undefined;
 }
 
-export async function createRelay({
+async function createRelayUnaudited({
   ctx,
   input,
 }: {
@@ -106,4 +113,8 @@ export async function createRelay({
   });
   ctx.changed(["config", "tailscale"]);
   return { relay: relayView(relay), agentToken };
+}
+
+export async function createRelay(args: Parameters<typeof createRelayUnaudited>[0]) {
+  return auditRefusals(args.ctx, "relay.create", args.input, () => createRelayUnaudited(args));
 }

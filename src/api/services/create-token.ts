@@ -4,7 +4,14 @@ import { RelayError } from "../../core/errors.ts";
 import { commitMutation, readStateVersion } from "../storage/mutation.ts";
 import { findRelayByName } from "../storage/relays.ts";
 import { findToken, insertToken } from "../storage/tokens.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 import { parseInput } from "./parse.ts";
 import { RelayName } from "./schemas.ts";
 import { hashSecret, newTokenId, newTokenSecret } from "./token-secret.ts";
@@ -32,7 +39,7 @@ export const CreateTokenOutput = z.object({
 });
 export type CreateTokenOutput = z.infer<typeof CreateTokenOutput>;
 
-export async function createToken({
+async function createTokenUnaudited({
   ctx,
   input,
 }: {
@@ -78,4 +85,8 @@ export async function createToken({
     return record;
   });
   return { token: tokenView(token), secret };
+}
+
+export async function createToken(args: Parameters<typeof createTokenUnaudited>[0]) {
+  return auditRefusals(args.ctx, "token.create", args.input, () => createTokenUnaudited(args));
 }

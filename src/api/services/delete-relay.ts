@@ -8,10 +8,17 @@ import {
 } from "../storage/relays.ts";
 import { countSplitDomainsOfRelay } from "../storage/split-domains.ts";
 import { insertCleanup } from "../storage/tailscale-state.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 import { ifMatchAccepts } from "./schemas.ts";
 
-export async function deleteRelay({
+async function deleteRelayUnaudited({
   ctx,
   input,
 }: {
@@ -56,4 +63,8 @@ export async function deleteRelay({
     });
   });
   ctx.changed(["config", "tailscale"]);
+}
+
+export async function deleteRelay(args: Parameters<typeof deleteRelayUnaudited>[0]) {
+  return auditRefusals(args.ctx, "relay.delete", args.input, () => deleteRelayUnaudited(args));
 }

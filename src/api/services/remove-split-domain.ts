@@ -5,10 +5,17 @@ import { commitMutation, readStateVersion } from "../storage/mutation.ts";
 import { touchRelayConfig } from "../storage/relays.ts";
 import { deleteSplitDomain, findSplitDomain } from "../storage/split-domains.ts";
 import { insertCleanup } from "../storage/tailscale-state.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 import { ifMatchAccepts } from "./schemas.ts";
 
-export async function removeSplitDomain({
+async function removeSplitDomainUnaudited({
   ctx,
   input,
 }: {
@@ -40,4 +47,10 @@ export async function removeSplitDomain({
     });
   });
   ctx.changed(["config", "tailscale"]);
+}
+
+export async function removeSplitDomain(args: Parameters<typeof removeSplitDomainUnaudited>[0]) {
+  return auditRefusals(args.ctx, "split_domain.remove", args.input, () =>
+    removeSplitDomainUnaudited(args),
+  );
 }

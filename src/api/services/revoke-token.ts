@@ -2,9 +2,16 @@
 import { RelayError } from "../../core/errors.ts";
 import { commitMutation, readStateVersion } from "../storage/mutation.ts";
 import { findToken, revokeToken as revokeTokenRow } from "../storage/tokens.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 
-export async function revokeToken({
+async function revokeTokenUnaudited({
   ctx,
   input,
 }: {
@@ -25,4 +32,8 @@ export async function revokeToken({
       statements: (db) => [revokeTokenRow(db, token.id, at)],
     });
   });
+}
+
+export async function revokeToken(args: Parameters<typeof revokeTokenUnaudited>[0]) {
+  return auditRefusals(args.ctx, "token.revoke", args.input, () => revokeTokenUnaudited(args));
 }

@@ -11,7 +11,14 @@ import {
   updateRelaySettings,
 } from "../storage/relays.ts";
 import { insertCleanup } from "../storage/tailscale-state.ts";
-import { actorOf, isoNow, requireScope, type ServiceContext, withFreshState } from "./context.ts";
+import {
+  actorOf,
+  auditRefusals,
+  isoNow,
+  requireScope,
+  type ServiceContext,
+  withFreshState,
+} from "./context.ts";
 import { prefixClash } from "./create-relay.ts";
 import { parseInput } from "./parse.ts";
 import { ifMatchAccepts, type RelayView, relayView } from "./schemas.ts";
@@ -50,7 +57,7 @@ function applyChanges(stored: StoredRelaySettings, changes: UpdateRelayChanges) 
 export const UpdateRelayChanges = z.strictObject(withoutDefaults(RelaySettings.shape));
 export type UpdateRelayChanges = z.infer<typeof UpdateRelayChanges>;
 
-export async function updateRelay({
+async function updateRelayUnaudited({
   ctx,
   input,
 }: {
@@ -109,4 +116,8 @@ export async function updateRelay({
   });
   ctx.changed(["config", "tailscale"]);
   return relayView(updated);
+}
+
+export async function updateRelay(args: Parameters<typeof updateRelayUnaudited>[0]) {
+  return auditRefusals(args.ctx, "relay.update", args.input, () => updateRelayUnaudited(args));
 }

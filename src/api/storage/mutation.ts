@@ -103,6 +103,11 @@ function auditInsert(db: Db, entry: AuditEntry, at: string): BatchItem<"sqlite">
   });
 }
 
+/** Records a refused mutation (forbidden, conflict, ...) on its own: nothing else was written. */
+export async function recordRefusal(database: Database, entry: AuditEntry, at: string) {
+  await database.batch([auditInsert(database.db, entry, at)]);
+}
+
 /** An audit record as a batch statement, for writers outside commitMutation (the reconciler). */
 export function auditStatement(db: Db, entry: AuditEntry, at: string): BatchItem<"sqlite"> {
   return auditInsert(db, entry, at);

@@ -495,25 +495,42 @@ export function describeRouteSuite(runtime: string, makeHarness: HarnessFactory)
       ]);
     });
 
-    it("writes one audit record per mutation and none for refused ones", async () => {
+    it("writes one audit record per mutation and records refusals with their error code", async () => {
       await createRelay("edge");
       await addDomain("r9929", "edge");
-      await api.request("PATCH", "/v1/relays/edge", {
+      const stale = await api.request("PATCH", "/v1/relays/edge", {
         token: admin,
         body: { maxTtl: 5 },
         headers: { "if-match": '"9"' },
       });
-      await api.request("POST", "/v1/relays", { token: admin, body: { name: "edge" } });
+      expect(stale.status).toBe(412);
+      const duplicate = await api.request("POST", "/v1/relays", {
+        token: admin,
+        body: { name: "edge" },
+      });
+      expect(duplicate.status).toBe(409);
+      const invalid = await api.request("POST", "/v1/relays", {
+        token: admin,
+        body: { name: "Bad Name" },
+      });
+      expect(invalid.status).toBe(400);
       const audit = (await (await api.request("GET", "/v1/audit", { token: admin })).json()) as {
         records: { verb: string; outcome: string; input: Record<string, unknown> }[];
       };
-      expect(audit.records.map((r) => r.verb)).toEqual([
-        "split_domain.add",
-        "relay.create",
-        "token.create",
+      expect(audit.records.map((r) => [r.verb, r.outcome])).toEqual([
+        ["relay.create", "conflict"],
+        ["relay.update", "precondition_failed"],
+        ["split_domain.add", "ok"],
+        ["relay.create", "ok"],
+        ["token.create", "ok"],
       ]);
-      expect(audit.records.every((r) => r.outcome === "ok")).toBe(true);
       expect(JSON.stringify(audit.records)).not.toContain("n64r_");
+      const relay = (await (
+        await api.request("GET", "/v1/relays/edge", { token: admin })
+      ).json()) as {
+        maxTtl: number;
+      };
+      expect(relay.maxTtl).toBe(300);
     });
 
     it("after a split domain is added, sync PATCHes exactly that domain and POSTs the union of routes", async () => {
