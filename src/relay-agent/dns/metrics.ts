@@ -41,6 +41,8 @@ export class DnsMetrics {
   cacheMisses = 0;
   cacheStale = 0;
   private readonly upstreamDuration: Histogram<"upstream" | "outcome">;
+  /** Label lookups cost more than the observation: one bound child per upstream and outcome. */
+  private readonly upstreamChildren = new Map<string, { observe(value: number): void }>();
 
   constructor(gauges: { cacheEntries: () => number; tcpConnections: () => number }) {
     const metrics = this;
@@ -139,7 +141,13 @@ export class DnsMetrics {
   }
 
   observeUpstream(upstream: string, outcome: string, seconds: number): void {
-    this.upstreamDuration.observe({ upstream, outcome }, seconds);
+    const key = `${upstream} ${outcome}`;
+    let child = this.upstreamChildren.get(key);
+    if (!child) {
+      child = this.upstreamDuration.labels({ upstream, outcome });
+      this.upstreamChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   /** Prometheus text exposition of every metric. */

@@ -65,7 +65,8 @@ class PooledSocket {
     this.socket = createSocket({ type: family === 6 ? "udp6" : "udp4" });
     this.socket.on("message", (message, remote) => this.onMessage(message, remote));
     this.socket.on("error", () => this.failAll());
-    this.socket.bind(0);
+    // exclusive: in a cluster worker a shared handle would hand replies to other workers.
+    this.socket.bind({ port: 0, exclusive: true });
   }
 
   get retired(): boolean {

@@ -124,6 +124,40 @@ describe("agent run with engine: none", () => {
     }
   });
 
+  it("answers through several workers sharing the port, with summed metrics", async () => {
+    const port = await freePort("127.0.0.1");
+    const metricsPort = await freePort("127.0.0.1");
+    const configPath = join(dir, "workers.yaml");
+    await writeFile(
+      configPath,
+      `${configYaml(port, [SPLIT])}\nprefix: "fd4e:2a91:7c3d:6464::/96"\nmetricsListen: "127.0.0.1:${metricsPort}"\n`,
+    );
+    const run = agent(["--config", configPath, "--workers", "2"]);
+    try {
+      await eventually(() => udpQuery("127.0.0.1", port, { name: SPLIT, type: "SOA" }, 300));
+      const names = Object.keys(HOSTS).filter((label) => label === "plain" || label === "multi");
+      for (let round = 0; round < 10; round++) {
+        for (const label of names) {
+          // A fresh source port each time, so the kernel spreads the queries over the workers.
+          const answer = await udpQuery("127.0.0.1", port, {
+            name: `${label}.${SPLIT}`,
+            type: "AAAA",
+          });
+          expect(rcodeOf(answer.raw)).toBe(0);
+          expect(rrs(answer.packet.answers).length).toBeGreaterThan(0);
+        }
+      }
+      const tcp = await tcpQuery("127.0.0.1", port, { name: `missing.${SPLIT}`, type: "AAAA" });
+      expect(rcodeOf(tcp.raw)).toBe(3);
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/nat64_relay_dns_queries_total\{qtype="AAAA",rcode="NOERROR"\} 20/);
+      run.child.kill("SIGTERM");
+      expect(await run.exit).toBe(0);
+    } finally {
+      await stopChild(run.child);
+    }
+  });
+
   it("exits non-zero naming the bad keys of an invalid file", async () => {
     const configPath = join(dir, "bad.yaml");
     await writeFile(configPath, "engine: none\nupstreams: ['not-an-ip']\nmaxTtl: -1\n");
