@@ -29,7 +29,7 @@ export class ReconcileRunner {
   }
 
   /** Schedules a run soon, coalescing bursts of changes into one. */
-  request(delayMs = 100): void {
+  request(delayMs = 1000): void {
     if (this.#debounce) return;
     this.#debounce = setTimeout(() => {
       this.#debounce = undefined;
