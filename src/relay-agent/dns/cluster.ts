@@ -3,22 +3,24 @@
 // plane and the metrics endpoint; workers own sockets and caches. Messages are the only link.
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "pino";
-import { AggregatorRegistry } from "prom-client";
 import type { ResolvedRelayConfig } from "../../core/index.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import { DnsServer } from "./dns-server.ts";
 import { heapFlags } from "./heap.ts";
+import { type MetricsSnapshot, renderMetrics, sumSnapshots } from "./metrics.ts";
 import { MetricsHttpServer } from "./metrics-http.ts";
 import { dnsSettingsFrom } from "./settings.ts";
 
 type ToWorker =
   | { kind: "nat64-relay:config"; config: ResolvedRelayConfig; serial: number; observe: boolean }
   | { kind: "nat64-relay:observed"; id: number }
+  | { kind: "nat64-relay:metrics"; id: number }
   | { kind: "nat64-relay:stop" };
 type FromWorker =
   | { kind: "nat64-relay:applied" }
   | { kind: "nat64-relay:failed"; message: string }
-  | { kind: "nat64-relay:observe"; id: number; ipv4s: string[]; ttl: number };
+  | { kind: "nat64-relay:observe"; id: number; ipv4s: string[]; ttl: number }
+  | { kind: "nat64-relay:metrics-snapshot"; id: number; snapshot: MetricsSnapshot };
 
 const isOurs = (message: unknown): message is { kind: string } =>
   typeof message === "object" &&
@@ -45,7 +47,8 @@ export async function startDnsCluster(options: {
   const { logger, observer } = options;
   const flagless = process.execArgv.filter((flag) => !/--max-(old|semi)-space-size/.test(flag));
   cluster.setupPrimary({ execArgv: [...flagless, ...heapFlags(options.config.cacheSize)] });
-  const aggregator = new AggregatorRegistry();
+  let nextMetricsId = 0;
+  const metricsWaiters = new Map<number, (snapshot: MetricsSnapshot) => void>();
   let current = { config: options.config, serial: options.serial };
   let stopping = false;
   let metricsServer: MetricsHttpServer | undefined;
@@ -84,8 +87,14 @@ export async function startDnsCluster(options: {
     const worker = cluster.fork({ NAT64_RELAY_DNS_WORKER: "1" });
     workers.add(worker);
     worker.on("message", (message: unknown) => {
-      if (!isOurs(message) || (message as FromWorker).kind !== "nat64-relay:observe") return;
-      const { id, ipv4s, ttl } = message as Extract<FromWorker, { kind: "nat64-relay:observe" }>;
+      if (!isOurs(message)) return;
+      const typed = message as FromWorker;
+      if (typed.kind === "nat64-relay:metrics-snapshot") {
+        metricsWaiters.get(typed.id)?.(typed.snapshot);
+        return;
+      }
+      if (typed.kind !== "nat64-relay:observe") return;
+      const { id, ipv4s, ttl } = typed;
       Promise.resolve(observer?.(ipv4s, ttl))
         .catch((error: unknown) => logger.error({ err: error }, "synthesis observer failed"))
         .finally(() => {
@@ -107,6 +116,29 @@ export async function startDnsCluster(options: {
       );
     });
     return worker;
+  }
+
+  /** Asks every worker for its numbers (1 s at most) and renders their sum. */
+  async function clusterMetrics(): Promise<string> {
+    const snapshots = await Promise.all(
+      [...workers].map(
+        (worker) =>
+          new Promise<MetricsSnapshot | undefined>((resolve) => {
+            const id = nextMetricsId++;
+            const timer = setTimeout(() => {
+              metricsWaiters.delete(id);
+              resolve(undefined);
+            }, 1000);
+            metricsWaiters.set(id, (snapshot) => {
+              clearTimeout(timer);
+              metricsWaiters.delete(id);
+              resolve(snapshot);
+            });
+            if (worker.isConnected()) send(worker, { kind: "nat64-relay:metrics", id });
+          }),
+      ),
+    );
+    return renderMetrics(sumSnapshots(snapshots.filter((snapshot) => snapshot !== undefined)));
   }
 
   async function apply(config: ResolvedRelayConfig, serial: number): Promise<void> {
@@ -149,9 +181,7 @@ export async function startDnsCluster(options: {
     await apply(options.config, options.serial);
     const metricsListen = dnsSettingsFrom(options.config, options.serial).metricsListen;
     if (metricsListen) {
-      metricsServer = await MetricsHttpServer.open(metricsListen, () =>
-        aggregator.clusterMetrics(),
-      );
+      metricsServer = await MetricsHttpServer.open(metricsListen, clusterMetrics);
     }
   } catch (error) {
     await close();
@@ -190,6 +220,17 @@ export function runDnsWorker(logger: Logger): Promise<number> {
         pending.delete(typed.id);
         return;
       }
+      if (typed.kind === "nat64-relay:metrics") {
+        const snapshot = server?.metrics.snapshot();
+        if (snapshot) {
+          process.send?.({
+            kind: "nat64-relay:metrics-snapshot",
+            id: typed.id,
+            snapshot,
+          } satisfies FromWorker);
+        }
+        return;
+      }
       queue = queue.then(async () => {
         if (typed.kind === "nat64-relay:stop") {
           await server?.close();
@@ -207,8 +248,6 @@ export function runDnsWorker(logger: Logger): Promise<number> {
               serveMetrics: false,
               ...(typed.observe ? { observer } : {}),
             });
-            new AggregatorRegistry();
-            AggregatorRegistry.setRegistries([server.metrics.registry]);
           }
           process.send?.({ kind: "nat64-relay:applied" } satisfies FromWorker);
         } catch (error) {
