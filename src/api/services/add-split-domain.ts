@@ -37,6 +37,8 @@ export const AddSplitDomainOutput = z.object({
 });
 export type AddSplitDomainOutput = z.infer<typeof AddSplitDomainOutput>;
 
+const MAX_CLASHES_SHOWN = 10;
+
 async function addSplitDomainUnaudited({
   ctx,
   input,
@@ -69,11 +71,15 @@ async function addSplitDomainUnaudited({
     const others = await findSplitDomainClashCandidates(ctx.database, name);
     const clash = checkSplitDomain({ name, realSuffix }, others);
     if (clash.problems.length) {
-      const message = clash.problems.map((p) => p.message).join("; ");
+      // A name above many existing ones clashes with each: name the first few.
+      const shown = clash.problems.slice(0, MAX_CLASHES_SHOWN);
+      const more = clash.problems.length - shown.length;
+      const message =
+        shown.map((p) => p.message).join("; ") + (more > 0 ? `; and ${more} more` : "");
       throw new RelayError(
         "conflict",
         message,
-        clash.problems.map((p) => ({ path: p.field, message: p.message })),
+        shown.map((p) => ({ path: p.field, message: p.message })),
       );
     }
     const at = isoNow(ctx);

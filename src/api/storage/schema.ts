@@ -84,8 +84,19 @@ export const splitDomains = sqliteTable(
     createdBy: text("created_by").notNull(),
     version: integer("version").notNull(),
     createdAt: text("created_at").notNull(),
+    /**
+     * Labels in reverse order ("a.r9929" → "r9929.a"): names below X are then one index range
+     * (X + "." up to X + "/"), so overlap checks need no table scan.
+     */
+    reversedName: text("reversed_name").notNull().default(""),
+    reversedRealSuffix: text("reversed_real_suffix").notNull().default(""),
   },
-  (t) => [index("split_domains_relay").on(t.relayId)],
+  (t) => [
+    index("split_domains_relay").on(t.relayId),
+    index("split_domains_reversed_name").on(t.reversedName),
+    index("split_domains_real_suffix").on(t.realSuffix),
+    index("split_domains_reversed_real_suffix").on(t.reversedRealSuffix),
+  ],
 );
 
 export const tokens = sqliteTable(

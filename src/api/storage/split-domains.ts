@@ -64,35 +64,51 @@ export async function findSplitDomain(
   return query.get({ name });
 }
 
-/** `a` equals `b` or lies below it, in SQL: exact, no LIKE wildcards. */
-function atOrBelow(a: unknown, b: unknown) {
-  return sql`(${a} = ${b} OR substr(${a}, -length(${b}) - 1) = '.' || ${b})`;
+/** "a.r9929" → "r9929.a": the order the reversed_* columns keep. */
+export function reverseLabels(name: string): string {
+  return name.split(".").reverse().join(".");
+}
+
+/** The name itself and every name above it: "a.b.c" → ["a.b.c", "b.c", "c"]. */
+function selfAndAncestors(name: string): string[] {
+  const labels = name.split(".");
+  return labels.map((_, index) => labels.slice(index).join("."));
 }
 
 /**
  * Split domains that could clash with a new one named `name`: same name, one name inside the
- * other, or `name` nesting with their real suffix. checkSplitDomain decides; this only narrows.
+ * other, or `name` nesting with their real suffix. checkSplitDomain decides; this only narrows,
+ * with index lookups only: names at or above `name` are among its ancestors, names below it
+ * are one range of the reversed-label index.
  */
 export async function findSplitDomainClashCandidates(
   database: Database,
   name: string,
 ): Promise<{ name: string; realSuffix: string }[]> {
   const query = preparedOnce(database, "findSplitDomainClashCandidates", (db) => {
-    const candidate = sql.placeholder("name");
+    const ancestors = sql`(SELECT value FROM json_each(${sql.placeholder("ancestors")}))`;
+    const from = sql.placeholder("below");
+    const to = sql.placeholder("belowEnd");
     return db
       .select({ name: splitDomains.name, realSuffix: splitDomains.realSuffix })
       .from(splitDomains)
       .where(
         or(
-          atOrBelow(candidate, splitDomains.name),
-          atOrBelow(splitDomains.name, candidate),
-          atOrBelow(candidate, splitDomains.realSuffix),
-          atOrBelow(splitDomains.realSuffix, candidate),
+          sql`${splitDomains.name} IN ${ancestors}`,
+          sql`(${splitDomains.reversedName} >= ${from} AND ${splitDomains.reversedName} < ${to})`,
+          sql`${splitDomains.realSuffix} IN ${ancestors}`,
+          sql`(${splitDomains.reversedRealSuffix} >= ${from} AND ${splitDomains.reversedRealSuffix} < ${to})`,
         ),
       )
       .prepare();
   });
-  return query.all({ name });
+  const reversed = reverseLabels(name);
+  return query.all({
+    ancestors: JSON.stringify(selfAndAncestors(name)),
+    // "." is followed by "/" in ASCII: [R + ".", R + "/") holds exactly the names below R.
+    below: `${reversed}.`,
+    belowEnd: `${reversed}/`,
+  });
 }
 
 export function insertSplitDomain(
@@ -102,6 +118,8 @@ export function insertSplitDomain(
   return db.insert(splitDomains).values({
     name: domain.name,
     realSuffix: domain.realSuffix,
+    reversedName: reverseLabels(domain.name),
+    reversedRealSuffix: reverseLabels(domain.realSuffix),
     relayId: domain.relayId,
     createdBy: domain.createdBy,
     version: 1,
