@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { SourceAccessList } from "./access.ts";
+import { cacheClock } from "./cache.ts";
 import type { DnsMetrics, RefusedReason } from "./metrics.ts";
 import type { SourceRateLimiter } from "./rate-limit.ts";
 import type { AaaaResolver } from "./resolver.ts";
@@ -101,7 +102,7 @@ export class QueryHandler {
     respond: Respond,
   ): boolean {
     const settings = this.settings;
-    const now = Date.now();
+    const now = cacheClock();
     const limited = settings.rateLimiter !== undefined && !settings.rateLimiter.allow(source, now);
     if (limited && settings.rateLimitAction === "drop") {
       this.metrics.countDropped("rate_limit");

@@ -1,10 +1,10 @@
 // The AAAA side of the server: cache → single-flight upstream lookup → synthesis, with
 // negative caching (RFC 2308) and serve-stale (RFC 8767).
-import { type CacheSlot, TtlLruCache } from "./cache.ts";
+import { type CacheSlot, cacheClock, TtlLruCache } from "./cache.ts";
 import { type Synthesized, synthesizeFromA } from "./synthesis.ts";
 import type { UpstreamClient } from "./upstream.ts";
 import { type ALookup, followChain } from "./upstream-answer.ts";
-import { RRType } from "./wire.ts";
+import { flatKey, RRType } from "./wire.ts";
 
 /** RFC 8767 §5: stale answers carry a TTL of 30 s, and a failed refresh is not retried sooner. */
 export const STALE_ANSWER_TTL = 30;
@@ -37,7 +37,11 @@ export class AaaaResolver {
   /** Bumped when the TTL cap changes, so lookups begun before do not fill the cache. */
   private generation = 0;
 
-  constructor(settings: ResolverSettings, upstream: UpstreamClient, now: () => number = Date.now) {
+  constructor(
+    settings: ResolverSettings,
+    upstream: UpstreamClient,
+    now: () => number = cacheClock,
+  ) {
     this.settings = settings;
     this.upstream = upstream;
     this.now = now;
@@ -88,7 +92,7 @@ export class AaaaResolver {
     const now = this.now();
     if (looked.ok) {
       const result = synthesizeFromA(looked.lookup, this.settings.maxTtl);
-      if (generation === this.generation) this.cache.set(key, result, result.ttl, now);
+      if (generation === this.generation) this.cache.set(flatKey(key), result, result.ttl, now);
       return { kind: "answer", result, ttl: result.ttl, stale: false };
     }
     const slot = this.cache.get(key, now);

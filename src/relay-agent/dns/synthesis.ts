@@ -45,7 +45,8 @@ export function synthesizeFromA(lookup: ALookup, maxTtl: number): Synthesized {
   if (lookup.kind !== "addresses") return { kind: lookup.kind, ttl };
   const usable = lookup.ipv4s.filter((ipv4) => !isNeverSynthesizedIpv4(BigInt(ipv4)));
   if (!usable.length) return { kind: "nodata", ttl };
-  return { kind: "addresses", ipv4s: usable, ttl };
+  // slice(): filter() leaves room for 17 elements; the cache keeps this array for its lifetime.
+  return { kind: "addresses", ipv4s: usable.slice(), ttl };
 }
 
 /** Negative answers from the split zone itself carry its SOA with this TTL (RFC 2308 §3). */

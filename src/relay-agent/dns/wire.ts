@@ -235,6 +235,14 @@ export function nameToKey(name: string): string {
     .join("")}\0`;
 }
 
+/**
+ * A copy of `key` as one flat string. Keys built by concatenation are ropes that keep their
+ * parts (and the whole query name they were sliced from) alive; cached keys must not.
+ */
+export function flatKey(key: string): string {
+  return Buffer.from(key, "latin1").toString("latin1");
+}
+
 /** Wire-form key → dotted text (for logs and metrics; label bytes shown as latin1). */
 export function keyToName(key: string): string {
   const labels: string[] = [];
