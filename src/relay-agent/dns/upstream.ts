@@ -52,21 +52,37 @@ interface Pending {
 
 /** Queries per socket before it is retired, so source ports keep changing. */
 const USES_PER_SOCKET = 512;
-const SOCKETS_PER_FAMILY = 4;
+const SOCKETS_PER_UPSTREAM = 4;
 
-/** One UDP socket on a random source port, demultiplexing replies by ID, source and question. */
+/**
+ * One UDP socket on a random source port, connected to one upstream (the kernel then drops
+ * datagrams from anywhere else and skips a route lookup per send), demultiplexing replies by
+ * ID and question.
+ */
 class PooledSocket {
   readonly socket: Socket;
   readonly pending = new Map<number, Pending>();
+  readonly ready: Promise<void>;
+  private settleReady: () => void = () => {};
+  connected = false;
   uses = 0;
   private closed = false;
 
-  constructor(family: 4 | 6) {
-    this.socket = createSocket({ type: family === 6 ? "udp6" : "udp4" });
+  constructor(upstream: HostPort) {
+    this.socket = createSocket({ type: upstream.family === 6 ? "udp6" : "udp4" });
     this.socket.on("message", (message, remote) => this.onMessage(message, remote));
-    this.socket.on("error", () => this.failAll());
+    this.socket.on("error", () => this.close());
     // exclusive: in a cluster worker a shared handle would hand replies to other workers.
-    this.socket.bind({ port: 0, exclusive: true });
+    this.ready = new Promise((resolve) => {
+      this.settleReady = resolve;
+      this.socket.bind({ port: 0, exclusive: true }, () => {
+        if (this.closed) return;
+        this.socket.connect(upstream.port, upstream.host, () => {
+          this.connected = !this.closed;
+          resolve();
+        });
+      });
+    });
   }
 
   get retired(): boolean {
@@ -100,6 +116,8 @@ class PooledSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.connected = false;
+    this.settleReady();
     this.failAll();
     this.socket.close();
   }
@@ -114,7 +132,8 @@ export class DnsUpstreamClient implements UpstreamClient {
   private readonly timeoutMs: number;
   private readonly observe: UpstreamTryObserver | undefined;
   private readonly ids = new RandomIds();
-  private readonly pools: Record<4 | 6, PooledSocket[]> = { 4: [], 6: [] };
+  /** Sockets per upstream (formatHostPort). */
+  private readonly pools = new Map<string, PooledSocket[]>();
   private next = 0;
   private closed = false;
 
@@ -152,25 +171,32 @@ export class DnsUpstreamClient implements UpstreamClient {
     return { ok: false, reason: reasons.join("; ") || "client closed" };
   }
 
-  private socketFor(family: 4 | 6): PooledSocket {
-    const pool = this.pools[family];
+  private socketFor(upstream: HostPort): PooledSocket {
+    const label = formatHostPort(upstream);
+    let pool = this.pools.get(label);
+    if (!pool) {
+      pool = [];
+      this.pools.set(label, pool);
+    }
     for (let i = pool.length - 1; i >= 0; i--) {
       if (pool[i]!.retired) {
         pool[i]!.closeIfDrained();
         pool.splice(i, 1);
       }
     }
-    if (pool.length < SOCKETS_PER_FAMILY) pool.push(new PooledSocket(family));
+    if (pool.length < SOCKETS_PER_UPSTREAM) pool.push(new PooledSocket(upstream));
     this.next = (this.next + 1) % pool.length;
     return pool[this.next]!;
   }
 
-  private overUdp(
+  private async overUdp(
     upstream: HostPort,
     key: string,
     qtype: number,
   ): Promise<UpstreamReply | undefined> {
-    const pooled = this.socketFor(upstream.family);
+    const pooled = this.socketFor(upstream);
+    if (!pooled.connected) await pooled.ready;
+    if (!pooled.connected) return undefined; // closed before it could connect
     let id = this.ids.next();
     while (pooled.pending.has(id)) id = this.ids.next();
     pooled.uses++;
@@ -184,14 +210,9 @@ export class DnsUpstreamClient implements UpstreamClient {
         resolve,
         timer,
       });
-      pooled.socket.send(
-        encodeUpstreamQuery(id, key, qtype),
-        upstream.port,
-        upstream.host,
-        (error) => {
-          if (error) pooled.settle(id, undefined);
-        },
-      );
+      pooled.socket.send(encodeUpstreamQuery(id, key, qtype), (error) => {
+        if (error) pooled.settle(id, undefined);
+      });
     });
   }
 
@@ -237,6 +258,6 @@ export class DnsUpstreamClient implements UpstreamClient {
 
   close(): void {
     this.closed = true;
-    for (const pool of Object.values(this.pools)) for (const pooled of pool) pooled.close();
+    for (const pool of this.pools.values()) for (const pooled of pool) pooled.close();
   }
 }
