@@ -32,10 +32,14 @@ import { authenticate } from "./services/authenticate.ts";
 
 export type { AppDeps } from "./routes/shared.ts";
 
-/** Request ids: a random prefix per process (or isolate) and a counter: unique and cheap. */
-const requestIdPrefix = `req_${crypto.randomUUID().slice(0, 8)}`;
+/**
+ * Request ids: a random prefix per process (or isolate) and a counter: unique and cheap. The
+ * prefix is drawn on first use: Workers forbid random values in global scope.
+ */
+let requestIdPrefix: string | undefined;
 let requestCounter = 0;
 function newRequestId(): string {
+  requestIdPrefix ??= `req_${crypto.randomUUID().slice(0, 8)}`;
   requestCounter += 1;
   return `${requestIdPrefix}${requestCounter.toString(36).padStart(6, "0")}`;
 }
