@@ -124,7 +124,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const api = await startNodeApi(env);
+  let api: NodeApi;
+  try {
+    api = await startNodeApi(env);
+  } catch (error) {
+    if ((error as { errcode?: number }).errcode === 5) {
+      console.error(
+        `nat64-relay api: ${env.DATABASE_PATH} is in use by another server (database is locked)`,
+      );
+      return 1;
+    }
+    throw error;
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

@@ -82,7 +82,7 @@ describe("nat64-relay api (real Node process)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("serves /healthz, prints the bootstrap token once, and reconciles against TAILSCALE_API_BASE_URL", async () => {
+  it("serves /healthz, prints the bootstrap token once, reconciles against TAILSCALE_API_BASE_URL, and owns its database file", async () => {
     const first = await start(env);
     try {
       const health = await fetch(`${first.url}/healthz`);
@@ -120,6 +120,19 @@ describe("nat64-relay api (real Node process)", () => {
       expect(fake.splitDns).toEqual({ "corp.example": ["10.0.0.53"], r9929: ["100.64.0.7"] });
       expect(fake.devices[0]?.enabledRoutes).toEqual(["10.9.0.0/16", "fd4e:2a91:7c3d:6464::/96"]);
       expect(fake.calls.some((c) => c.method === "PUT")).toBe(false);
+
+      // A second server on the same database file refuses to start.
+      const second = spawn(process.execPath, [BIN, "api"], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      second.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => second.once("exit", resolve));
+      expect(code).toBe(1);
+      expect(stderr).toContain("is in use by another server");
     } finally {
       expect(await stop(first.child)).toBe(0);
     }
