@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -133,6 +133,7 @@ const fmt = (value: number, digits = 0) =>
     : "lost>1%";
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg();
   const dir = await mkdtemp(join(tmpdir(), "nat64-relay-bench-"));
   const children: ChildProcess[] = [];
   const silent = await SilentUpstream.start(DEAD_HOST);
@@ -286,6 +287,7 @@ async function main(): Promise<void> {
     const lines = [
       `nat64-relay DNS benchmark (dnsperf ${CLIENTS} clients, ${OUTSTANDING} outstanding, ${SECONDS} s phases)`,
       `ours: nat64-relay agent run, ${WORKERS} process(es); peer: unbound dns64 iterator, num-threads ${PEER_THREADS}`,
+      `machine: ${cpus().length} CPUs, load average before the run ${loadBefore.map((value) => value.toFixed(2)).join(" ")} (other processes share these CPUs)`,
       "",
       "scenario                                   ours            peer            ours/peer",
       `(1) hot name, q/s                          ${fmt(ours_.hot!.qps).padEnd(16)}${fmt(peer_.hot!.qps).padEnd(16)}${fmt(ours_.hot!.qps / peer_.hot!.qps, 2)}`,
