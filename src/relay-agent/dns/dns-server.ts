@@ -157,6 +157,6 @@ export class DnsServer {
     this.listeners.clear();
     if (this.metricsServer) closing.push(this.metricsServer.close());
     await Promise.all(closing);
-    this.upstream.close();
+    this.resolver.close();
   }
 }

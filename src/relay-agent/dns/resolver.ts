@@ -34,6 +34,8 @@ export class AaaaResolver {
   private settings: ResolverSettings;
   private upstream: UpstreamClient;
   private readonly now: () => number;
+  /** Clients replaced by a reload, closed 30 s later or on close(), whichever comes first. */
+  private readonly retiring = new Set<UpstreamClient>();
   /** Bumped when the TTL cap changes, so lookups begun before do not fill the cache. */
   private generation = 0;
 
@@ -67,8 +69,19 @@ export class AaaaResolver {
       const old = this.upstream;
       this.upstream = upstream;
       // Let lookups in flight finish on the old client before closing it.
-      setTimeout(() => old.close(), 30_000).unref();
+      this.retiring.add(old);
+      setTimeout(() => {
+        this.retiring.delete(old);
+        old.close();
+      }, 30_000).unref();
     }
+  }
+
+  /** Closes the upstream client and any still retiring after a reload. */
+  close(): void {
+    for (const client of this.retiring) client.close();
+    this.retiring.clear();
+    this.upstream.close();
   }
 
   /** The cache slot for a real name, fresh or stale, for the synchronous hot path. */

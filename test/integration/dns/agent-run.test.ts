@@ -56,11 +56,11 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10
   }
 }
 
-function configYaml(port: number, splitDomains: string[]): string {
+function configYaml(port: number, splitDomains: string[], extraUpstreams: string[] = []): string {
   return [
     "engine: none",
     `listen: ["127.0.0.1:${port}"]`,
-    `upstreams: ["${nsd.address}"]`,
+    `upstreams: ${JSON.stringify([nsd.address, ...extraUpstreams])}`,
     "splitDomains:",
     ...splitDomains.map((name) => `  - { name: ${name}, realSuffix: ${REAL} }`),
   ].join("\n");
@@ -95,7 +95,8 @@ describe("agent run with engine: none", () => {
         rcodeOf((await udpQuery("127.0.0.1", port, { name: "plain.via4321", type: "AAAA" })).raw),
       ).toBe(5);
 
-      await writeFile(configPath, configYaml(port, [SPLIT, "via4321"]));
+      // A new upstream list too: the old upstream client must not keep the process alive later.
+      await writeFile(configPath, configYaml(port, [SPLIT, "via4321"], ["127.0.0.1:9"]));
       run.child.kill("SIGHUP");
       const reloaded = await eventually(async () => {
         const answer = await udpQuery(
@@ -117,8 +118,10 @@ describe("agent run with engine: none", () => {
       const still = await udpQuery("127.0.0.1", port, { name: "plain.via4321", type: "AAAA" });
       expect(rrs(still.packet.answers)).toHaveLength(1);
 
+      const stopping = performance.now();
       run.child.kill("SIGTERM");
       expect(await run.exit).toBe(0);
+      expect(performance.now() - stopping).toBeLessThan(5000);
     } finally {
       await stopChild(run.child);
     }

@@ -68,3 +68,16 @@ describe("AAAA resolver", () => {
     );
   });
 });
+
+describe("AAAA resolver lifecycle", () => {
+  it("closes the replaced upstream client too when it is closed before the grace period ends", () => {
+    const first = new FakeUpstreamClient();
+    const second = new FakeUpstreamClient();
+    const resolver = new AaaaResolver(settings, first);
+    resolver.reconfigure(settings, second);
+    expect(first.closed).toBe(false);
+    resolver.close();
+    expect(first.closed).toBe(true);
+    expect(second.closed).toBe(true);
+  });
+});
