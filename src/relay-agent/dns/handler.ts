@@ -161,18 +161,25 @@ export class QueryHandler {
     }
     this.metrics.cacheMisses++;
     const kept = snapshotQuery(query);
-    void this.resolver.resolve(match.realKey).then(
-      (resolution) => {
+    let answered = false;
+    const once: Respond = (answer) => {
+      if (answered) return;
+      answered = true;
+      respond(answer);
+    };
+    this.resolver
+      .resolve(match.realKey)
+      .then((resolution) => {
         if (resolution.kind === "failure") {
           this.logger.warn(
             { name: keyToName(match.realKey), reason: resolution.reason },
             "dns: every upstream failed",
           );
           const answer = encodeBare(message, kept, Rcode.SERVFAIL, { withQuestion: true });
-          return this.finish(message, kept, source, respond, answer);
+          return this.finish(message, kept, source, once, answer);
         }
         if (resolution.stale) this.metrics.cacheStale++;
-        this.answerAaaa(
+        return this.answerAaaa(
           message,
           kept,
           source,
@@ -180,15 +187,20 @@ export class QueryHandler {
           resolution.result,
           resolution.ttl,
           limit,
-          respond,
+          once,
         );
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
+        // Never an unhandled rejection (it would stop the process): log, answer SERVFAIL.
         this.logger.error({ err: error }, "dns: lookup failed unexpectedly");
-        const answer = encodeBare(message, kept, Rcode.SERVFAIL, { withQuestion: true });
-        this.finish(message, kept, source, respond, answer);
-      },
-    );
+        if (answered) return;
+        try {
+          const answer = encodeBare(message, kept, Rcode.SERVFAIL, { withQuestion: true });
+          this.finish(message, kept, source, once, answer);
+        } catch {
+          // Nothing left to answer with.
+        }
+      });
     return true;
   }
 

@@ -27,7 +27,11 @@ export class UdpListener {
     });
     socket.on("message", (message, remote) => {
       handler.handle(message, remote.address, "udp", (answer) => {
-        socket.send(answer, remote.port, remote.address);
+        try {
+          socket.send(answer, remote.port, remote.address);
+        } catch {
+          // The socket closed (reload or stop) while this answer was being looked up.
+        }
       });
     });
     return new Promise((resolve, reject) => {

@@ -174,4 +174,29 @@ describe("answering queries under the split zone", () => {
     const response = Buffer.from([0, 7, 0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(await ask("", "A", { raw: response, waitMs: 50 })).toBeUndefined();
   });
+
+  it("writes one structured log line per query when queryLog is on, and none when off", async () => {
+    const lines: string[] = [];
+    const logged = handlerHarness({ queryLog: true }, undefined, lines);
+    await logged.ask("web.r9929", "A");
+    await logged.ask("elsewhere.example", "AAAA");
+    const entries = lines.map((line) => JSON.parse(line));
+    expect(entries).toEqual([
+      expect.objectContaining({
+        msg: "dns query",
+        name: "web.r9929",
+        qtype: 1,
+        rcode: Rcode.NOERROR,
+      }),
+      expect.objectContaining({
+        msg: "dns query",
+        name: "elsewhere.example",
+        qtype: 28,
+        rcode: Rcode.REFUSED,
+      }),
+    ]);
+    const quiet: string[] = [];
+    await handlerHarness({}, undefined, quiet).ask("web.r9929", "A");
+    expect(quiet).toEqual([]);
+  });
 });

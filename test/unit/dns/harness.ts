@@ -11,9 +11,11 @@ import { FakeUpstreamClient } from "../../fakes/fake-upstream-client.ts";
 
 export const PREFIX = "fd4e:2a91:7c3d:6464::/96";
 
+/** `logLines` collects the handler's pino output (one JSON line per entry), at level info. */
 export function handlerHarness(
   overrides: Record<string, unknown> = {},
   observer?: SynthesisObserver,
+  logLines: string[] = [],
 ) {
   const parsed = parseRelayConfigValue({
     engine: "none",
@@ -38,7 +40,7 @@ export function handlerHarness(
     settings: settings.handler,
     resolver,
     metrics,
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: "info" }, { write: (line: string) => logLines.push(line) }),
     ...(observer ? { observer } : {}),
   });
 
