@@ -238,7 +238,10 @@ export class QueryHandler {
       .finally(() => {
         clearTimeout(timer);
         this.finish(message, kept, source, respond, answer);
-      });
+      })
+      .catch((error: unknown) =>
+        this.logger.error({ err: error }, "dns: failed to send an answer"),
+      );
     return true;
   }
 
