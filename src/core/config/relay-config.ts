@@ -1,7 +1,7 @@
 // The one relay configuration schema: the agent's standalone file and the API's managed config.
 import { z } from "zod";
 import { parseHostPort } from "../host-port.ts";
-import { parseCidr } from "../ip.ts";
+import { formatCidr, parseCidr } from "../ip.ts";
 import { checkNat64Pool } from "../validation/nat64-pool.ts";
 import { checkNat64Prefix } from "../validation/nat64-prefix.ts";
 import { checkSplitDomain } from "../validation/split-domain.ts";
@@ -15,6 +15,16 @@ const hostPortString = (defaultPort: number) =>
     const parsed = parseHostPort(text, defaultPort);
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
   });
+
+/**
+ * Writes a well-formed CIDR in canonical text (RFC 5952 for IPv6), so prefixes compare as
+ * strings with what `ip -j route` and tailscale print. Text with host bits set is kept as
+ * written: the validators must still see and refuse it.
+ */
+export function canonicalCidrText(text: string): string {
+  const parsed = parseCidr(text.trim());
+  return parsed.ok && !parsed.hostBitsSet ? formatCidr(parsed.cidr) : text;
+}
 
 const cidrString = z.string().superRefine((text, ctx) => {
   const parsed = parseCidr(text);
@@ -54,14 +64,19 @@ export const RelaySettings = z.strictObject({
     .default(["100.100.100.100"])
     .describe("UPSTREAM_DNS: resolvers that know the real names, host or host:port"),
   allowFrom: z
-    .array(cidrString)
+    .array(cidrString.transform(canonicalCidrText))
     .default(DEFAULT_ALLOW_FROM)
     .describe("client sources allowed to query (loopback is always allowed)"),
   prefix: z
     .string()
+    .transform(canonicalCidrText)
     .optional()
     .describe("NAT64_PREFIX, advertised as the subnet route; default: a generated ULA /96"),
-  pool: z.string().default(DEFAULT_POOL).describe("NAT64_V4_POOL tayga maps clients into"),
+  pool: z
+    .string()
+    .transform(canonicalCidrText)
+    .default(DEFAULT_POOL)
+    .describe("NAT64_V4_POOL tayga maps clients into"),
   overlayInterface: interfaceName.default("tailscale0").describe("OVERLAY_IFACE"),
   egressInterfaces: z
     .array(interfaceName)

@@ -82,6 +82,12 @@ export function checkSplitDomain(
         message: `split domain "${name}" overlaps real suffix "${other.realSuffix}" of split domain "${other.name}"`,
       });
     }
+    if (isAtOrBelow(realSuffix, other.name) || isAtOrBelow(other.name, realSuffix)) {
+      problems.push({
+        field: "realSuffix",
+        message: `real suffix "${realSuffix}" overlaps split domain "${other.name}": lookups of the real names would go through the relay again (a loop); use the real tailnet suffix, e.g. tail1234.ts.net`,
+      });
+    }
   }
   const lastLabel = name.slice(name.lastIndexOf(".") + 1);
   if (/^[0-9]+$/.test(lastLabel)) {

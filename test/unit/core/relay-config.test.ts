@@ -98,3 +98,26 @@ splitDomains:
     expect(!parsed.ok && parsed.problems[0]?.message).toMatch(/line/);
   });
 });
+
+describe("canonical prefixes", () => {
+  it("writes prefix, pool and allowFrom in canonical text so they compare with ip and tailscale output", () => {
+    const parsed = parseRelayConfigText(
+      'prefix: "FD4E:2A91:7C3D:6464:0:0:0:0/96"\npool: " 192.168.240.0/20"\nallowFrom: ["FD7A:115C:A1E0:0::/48"]\n',
+    );
+    expect(parsed).toMatchObject({
+      ok: true,
+      config: {
+        prefix: "fd4e:2a91:7c3d:6464::/96",
+        pool: "192.168.240.0/20",
+        allowFrom: ["fd7a:115c:a1e0::/48"],
+      },
+    });
+  });
+
+  it("still refuses a prefix with host bits set instead of clearing them", () => {
+    expect(parseRelayConfigText('prefix: "fd64:9929::1/96"\n')).toMatchObject({
+      ok: false,
+      problems: [{ path: "prefix", message: expect.stringContaining("has bits set after /96") }],
+    });
+  });
+});

@@ -71,3 +71,19 @@ describe("split domain validation", () => {
     expect(check.warnings[0]?.message).toContain('browsers and fetch("http://host.9929/") reject');
   });
 });
+
+describe("split domain loops", () => {
+  it("refuses a real suffix inside another split domain: lookups would loop through the relay", () => {
+    const check = checkSplitDomain({ name: "x", realSuffix: "foo.r9929" }, [
+      { name: "r9929", realSuffix: REAL },
+    ]);
+    expect(check.problems).toEqual([
+      {
+        field: "realSuffix",
+        message: expect.stringContaining(
+          'real suffix "foo.r9929" overlaps split domain "r9929": lookups of the real names would go through the relay again',
+        ),
+      },
+    ]);
+  });
+});
