@@ -64,19 +64,20 @@ export const RelaySettings = z.strictObject({
     .default(["100.100.100.100"])
     .describe("UPSTREAM_DNS: resolvers that know the real names, host or host:port"),
   allowFrom: z
-    .array(cidrString.transform(canonicalCidrText))
+    .array(cidrString)
     .default(DEFAULT_ALLOW_FROM)
-    .describe("client sources allowed to query (loopback is always allowed)"),
+    .describe("client sources allowed to query (loopback is always allowed)")
+    .transform((list) => list.map(canonicalCidrText)),
   prefix: z
     .string()
-    .transform(canonicalCidrText)
     .optional()
-    .describe("NAT64_PREFIX, advertised as the subnet route; default: a generated ULA /96"),
+    .describe("NAT64_PREFIX, advertised as the subnet route; default: a generated ULA /96")
+    .transform((text) => (text === undefined ? undefined : canonicalCidrText(text))),
   pool: z
     .string()
-    .transform(canonicalCidrText)
     .default(DEFAULT_POOL)
-    .describe("NAT64_V4_POOL tayga maps clients into"),
+    .describe("NAT64_V4_POOL tayga maps clients into")
+    .transform(canonicalCidrText),
   overlayInterface: interfaceName.default("tailscale0").describe("OVERLAY_IFACE"),
   egressInterfaces: z
     .array(interfaceName)
