@@ -27,6 +27,11 @@ export const ApiEnv = z
     TAILSCALE_API_BASE_URL: z.url().default("https://api.tailscale.com"),
     /** Periodic reconcile on Node; 0 turns the timer off. Workers use the cron trigger. */
     RECONCILE_INTERVAL_SECONDS: seconds(300, 86_400),
+    /**
+     * A relay node whose last heartbeat (POST /v1/agent/status) is older than this is no
+     * longer a split DNS nameserver or a route target.
+     */
+    RELAY_NODE_STALE_SECONDS: z.coerce.number().int().min(30).max(604_800).default(600),
     /** Upper bound of ?wait= on GET /v1/agent/config. */
     AGENT_MAX_WAIT_SECONDS: seconds(60, 300),
     /** Workers: how often a long poll re-reads D1 while it waits. */

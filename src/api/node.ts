@@ -34,7 +34,13 @@ export async function startNodeApi(
   const notifier = new InProcessNotifier();
   const now = () => new Date();
   const runner = new ReconcileRunner(
-    () => reconcile({ database, tailscale, now }),
+    () =>
+      reconcile({
+        database,
+        tailscale,
+        now,
+        nodeStaleSeconds: env.RELAY_NODE_STALE_SECONDS,
+      }),
     (error) => logger.error({ err: error }, "reconcile failed"),
   );
   const deps = await buildDeps({

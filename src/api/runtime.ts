@@ -41,7 +41,13 @@ export async function buildDeps(options: {
     onChange: options.onChange,
     reconcileNow:
       options.reconcileNow ??
-      (() => reconcile({ database: options.database, tailscale: options.tailscale, now })),
+      (() =>
+        reconcile({
+          database: options.database,
+          tailscale: options.tailscale,
+          now,
+          nodeStaleSeconds: options.env.RELAY_NODE_STALE_SECONDS,
+        })),
     maxWaitSeconds: options.env.AGENT_MAX_WAIT_SECONDS,
     logError: options.logError,
   };

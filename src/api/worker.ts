@@ -42,6 +42,7 @@ function runReconcile(runtime: Runtime) {
     database: runtime.database,
     tailscale: runtime.tailscale,
     now: () => new Date(),
+    nodeStaleSeconds: runtime.env.RELAY_NODE_STALE_SECONDS,
   });
 }
 

@@ -5,6 +5,7 @@
 // credentials, 401 on a wrong token, 404 on an unknown device, injected 429 (with Retry-After)
 // and 5xx, and a record of every call. It is a fetch handler (Request → Response), so tests use
 // it in-process (`fetch: fake.fetch`) or behind a loopback HTTP server (tailscale-api-server.ts).
+import { parseIp } from "../../src/core/ip.ts";
 
 export interface FakeDevice {
   id: string;
@@ -162,8 +163,16 @@ export class FakeTailscaleApi {
         const next = { ...this.splitDns };
         for (const [domain, servers] of Object.entries(body as Record<string, unknown>)) {
           if (servers === null) delete next[domain];
-          else if (Array.isArray(servers)) next[domain] = servers.map(String);
-          else return json(400, { message: `bad value for ${domain}` });
+          else if (Array.isArray(servers)) {
+            // One bad nameserver refuses the whole PATCH: nothing of it is applied.
+            const bad = servers.find((server) => typeof server !== "string" || !parseIp(server));
+            if (bad !== undefined) {
+              return json(400, {
+                message: `invalid nameserver ${JSON.stringify(bad)} for ${domain}`,
+              });
+            }
+            next[domain] = servers.map(String);
+          } else return json(400, { message: `bad value for ${domain}` });
         }
         this.splitDns = next;
         return json(200, this.splitDns);

@@ -4,16 +4,36 @@ import { z } from "zod";
 import { RelayError } from "../../core/errors.ts";
 import { commitMutation, readStateVersion } from "../storage/mutation.ts";
 import { findRelayById, findRelayNode, upsertRelayNode } from "../storage/relays.ts";
+import { canonicalTailnetAddress } from "../tailscale/tailnet-address.ts";
 import { actorOf, isoNow, requireAgentOf, type ServiceContext, withFreshState } from "./context.ts";
 import { parseInput } from "./parse.ts";
 
+/** An address Tailscale could have given the node, in canonical text. */
+const TailnetAddress = z.string().transform((text, ctx) => {
+  const canonical = canonicalTailnetAddress(text);
+  if (canonical === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${text}" is not a Tailscale address (100.64.0.0/10 or fd7a:115c:a1e0::/48)`,
+    });
+    return z.NEVER;
+  }
+  return canonical;
+});
+
 export const ReportAgentStatusInput = z.strictObject({
-  nodeId: z.string().min(1).describe("tailscale status --json: Self.ID (stable node id)"),
-  hostname: z.string().min(1).describe("Self.HostName"),
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, "a Tailscale node id: letters, digits, _ and -")
+    .describe("tailscale status --json: Self.ID (stable node id)"),
+  hostname: z.string().min(1).max(253).describe("Self.HostName"),
   addresses: z
-    .array(z.string().min(1))
+    .array(TailnetAddress)
     .min(1)
-    .describe("Self.TailscaleIPs: where split DNS sends queries"),
+    .max(16)
+    .describe(
+      "Self.TailscaleIPs. Only checked against the device list: split DNS uses the addresses Tailscale shows for the node",
+    ),
   appliedRevision: z.number().int().nonnegative().describe("config revision the agent runs"),
   doctor: z
     .record(z.string(), z.unknown())
@@ -46,7 +66,7 @@ export async function reportAgentStatus({
     relayId,
     nodeId: body.nodeId,
     hostname: body.hostname,
-    addresses: [...body.addresses].sort(),
+    addresses: [...new Set(body.addresses)].sort(),
     lastSeenAt: at,
     appliedRevision: body.appliedRevision,
     doctor: body.doctor ?? null,

@@ -1,8 +1,11 @@
 // The Tailscale reconciler against the API fake (through the real HTTP client), with state
 // set up through the routes on a real SQLite file.
+
+import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reconcile } from "../../../src/api/reconciler/reconcile.ts";
 import { listAudit } from "../../../src/api/storage/mutation.ts";
+import { relayNodes } from "../../../src/api/storage/schema.ts";
 import { TailscaleHttpClient } from "../../../src/api/tailscale/http-client.ts";
 import type { FakeTailscaleApi } from "../../fakes/tailscale-api.ts";
 import type { ApiHarness } from "./harness.ts";
@@ -32,6 +35,19 @@ describe("Tailscale reconciler", () => {
 
   const run = (tailscale = client()) =>
     reconcile({ database: api.database, tailscale, now: () => new Date() });
+
+  const report = (token: string, body: Record<string, unknown>) =>
+    call("POST", "/v1/agent/status", { appliedRevision: 0, ...body }, token);
+
+  async function statusOf(relay: string) {
+    const status = (await call("GET", "/v1/status")) as {
+      relays: {
+        name: string;
+        tailscale: { drift: string[]; splitDns: { domain: string; inSync: boolean }[] };
+      }[];
+    };
+    return status.relays.find((r) => r.name === relay)?.tailscale;
+  }
 
   async function call(method: string, path: string, body?: unknown, token = api.adminToken) {
     const response = await api.request(method, path, {
@@ -281,5 +297,123 @@ describe("Tailscale reconciler", () => {
       expect.objectContaining({ domain: "rq", desired: null, inSync: false }),
     ]);
     expect(fake.splitDns).not.toHaveProperty("rq");
+  });
+  it("takes split DNS nameservers from the device list, not from the agent's report", async () => {
+    await report(agentToken, { nodeId: "nEdge1", hostname: "edge-1", addresses: ["100.64.0.1"] });
+    await run();
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "fd7a:115c:a1e0::1"]);
+  });
+
+  it("skips a node the device list does not know and a node naming another device, showing drift", async () => {
+    const other = fake.devices.find((d) => d.nodeId === "nOther");
+    if (!other) throw new Error("fixture");
+    other.advertisedRoutes = ["192.168.1.0/24", PREFIX];
+    await report(agentToken, { nodeId: "nGhost", hostname: "ghost", addresses: ["100.64.0.77"] });
+    // An agent claiming nOther's identity with its own addresses.
+    await report(agentToken, { nodeId: "nOther", hostname: "edge-2", addresses: ["100.64.0.1"] });
+    const result = await run();
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "fd7a:115c:a1e0::1"]);
+    expect(fake.callsMatching("POST", /\/device\/nOther\/routes$/)).toEqual([]);
+    expect(other.enabledRoutes).toEqual(["192.168.1.0/24"]);
+    expect(fake.devices.find((d) => d.nodeId === "nEdge1")?.enabledRoutes).toContain(PREFIX);
+    const drift = (await statusOf("edge"))?.drift.join("\n") ?? "";
+    expect(drift).toContain("ghost (nGhost): not in the device list");
+    expect(drift).toContain("edge-2 (nOther): reported 100.64.0.1, but the device list shows");
+    expect(result.relays.edge?.routes.find((r) => r.nodeId === "nOther")?.approved).toBeNull();
+  });
+
+  it("drops a relay node from the nameservers once its heartbeat is older than the staleness limit", async () => {
+    fake.addDevice({ nodeId: "nEdge2", hostname: "edge-2", addresses: ["100.64.0.2"] });
+    await report(agentToken, { nodeId: "nEdge2", hostname: "edge-2", addresses: ["100.64.0.2"] });
+    await run();
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "100.64.0.2", "fd7a:115c:a1e0::1"]);
+
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000).toISOString();
+    await api.database.db
+      .update(relayNodes)
+      .set({ lastSeenAt: elevenMinutesAgo })
+      .where(eq(relayNodes.nodeId, "nEdge2"));
+    const result = await run();
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "fd7a:115c:a1e0::1"]);
+    expect(result.relays.edge?.drift.join("\n")).toContain(
+      `node edge-2 (nEdge2): last heartbeat ${elevenMinutesAgo} is older than 600 s`,
+    );
+
+    // The limit is configurable; a node seen within it counts again.
+    await reconcile({
+      database: api.database,
+      tailscale: client(),
+      now: () => new Date(),
+      nodeStaleSeconds: 3600,
+    });
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "100.64.0.2", "fd7a:115c:a1e0::1"]);
+  });
+
+  it("uses no node at all when every heartbeat is stale, and says so", async () => {
+    const later = new Date(Date.now() + 11 * 60_000);
+    const result = await reconcile({
+      database: api.database,
+      tailscale: client(),
+      now: () => later,
+    });
+    expect(fake.splitDns).not.toHaveProperty("r9929");
+    expect(fake.callsMatching("POST", /routes$/)).toEqual([]);
+    expect(result.relays.edge?.splitDns).toEqual([
+      expect.objectContaining({ domain: "r9929", desired: null, inSync: false }),
+    ]);
+    expect(result.relays.edge?.drift.join("\n")).toContain("older than 600 s");
+  });
+
+  it("shows split DNS out of sync, with a drift line, when its PATCH is refused", async () => {
+    fake.inject({ status: 400, match: /^PATCH / });
+    const result = await run();
+    expect(result.ok).toBe(false);
+    expect(result.relays.edge?.splitDns).toEqual([
+      expect.objectContaining({ domain: "r9929", inSync: false }),
+    ]);
+    expect(result.changes).not.toContain("split DNS r9929 → 100.64.0.1, fd7a:115c:a1e0::1");
+    const status = await statusOf("edge");
+    expect(status?.splitDns.every((entry) => entry.inSync)).toBe(false);
+    expect(status?.drift.join("\n")).toContain(
+      "split DNS for r9929: absent, wanted 100.64.0.1, fd7a:115c:a1e0::1",
+    );
+  });
+
+  it("one relay's refused split DNS PATCH leaves the other relays converged and routes approved", async () => {
+    const alphaPrefix = "fd11:2233:4455:6464::/96";
+    const alpha = (await call("POST", "/v1/relays", { name: "alpha", prefix: alphaPrefix })) as {
+      agentToken: string;
+    };
+    fake.addDevice({
+      nodeId: "nAlpha",
+      hostname: "alpha-1",
+      addresses: ["100.64.0.9"],
+      advertisedRoutes: [alphaPrefix],
+    });
+    await report(alpha.agentToken, {
+      nodeId: "nAlpha",
+      hostname: "alpha-1",
+      addresses: ["100.64.0.9"],
+    });
+    await call("POST", "/v1/split-domains", {
+      name: "ra",
+      realSuffix: "alpha.example",
+      relay: "alpha",
+    });
+    // Relays go in name order: alpha's PATCH is the first one, and Tailscale refuses it.
+    fake.inject({ status: 400, match: /^PATCH /, times: 1 });
+    const result = await run();
+    expect(result.ok).toBe(false);
+    expect(result.error).toContain('relay "alpha"');
+    expect(fake.splitDns).not.toHaveProperty("ra");
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "fd7a:115c:a1e0::1"]);
+    expect(fake.devices.find((d) => d.nodeId === "nAlpha")?.enabledRoutes).toEqual([alphaPrefix]);
+    expect(fake.devices.find((d) => d.nodeId === "nEdge1")?.enabledRoutes).toContain(PREFIX);
+    expect((await statusOf("edge"))?.drift).toEqual([]);
+    expect((await statusOf("alpha"))?.drift.join("\n")).toContain("split DNS for ra");
+
+    const next = await run();
+    expect(next.ok).toBe(true);
+    expect(fake.splitDns.ra).toEqual(["100.64.0.9"]);
   });
 });

@@ -495,6 +495,33 @@ export function describeRouteSuite(runtime: string, makeHarness: HarnessFactory)
       ]);
     });
 
+    it("refuses an agent report whose addresses are not Tailscale addresses or whose node id is malformed", async () => {
+      const { agentToken } = await createRelay("edge");
+      const report = (body: Record<string, unknown>) =>
+        api.request("POST", "/v1/agent/status", {
+          token: agentToken,
+          body: { nodeId: "nEdge1", hostname: "edge-1", appliedRevision: 0, ...body },
+        });
+      for (const addresses of [["8.8.8.8"], ["100.64.0.1", "not-an-ip"], ["fd00::1"]]) {
+        const refused = await report({ addresses });
+        expect(refused.status).toBe(400);
+        const body = (await refused.json()) as ErrorJson;
+        expect(body.error.problems?.map((p) => p.path)).toEqual([
+          `addresses.${addresses.length - 1}`,
+        ]);
+      }
+      expect((await report({ nodeId: "../nOther", addresses: ["100.64.0.1"] })).status).toBe(400);
+      const accepted = await report({ addresses: ["fd7a:115c:a1e0:0::1", "100.127.255.254"] });
+      expect(accepted.status).toBe(200);
+      const status = (await (await api.request("GET", "/v1/status", { token: admin })).json()) as {
+        relays: { nodes: { addresses: string[] }[] }[];
+      };
+      expect(status.relays[0]?.nodes[0]?.addresses).toEqual([
+        "100.127.255.254",
+        "fd7a:115c:a1e0::1",
+      ]);
+    });
+
     it("writes one audit record per mutation and records refusals with their error code", async () => {
       await createRelay("edge");
       await addDomain("r9929", "edge");

@@ -25,6 +25,12 @@ describe("API configuration", () => {
     expect(tailscaleAuthOf(env)).toBeUndefined();
   });
 
+  it("lets relay nodes go stale after 10 minutes without a heartbeat unless configured otherwise", () => {
+    expect(readApiEnv({}).RELAY_NODE_STALE_SECONDS).toBe(600);
+    expect(readApiEnv({ RELAY_NODE_STALE_SECONDS: "120" }).RELAY_NODE_STALE_SECONDS).toBe(120);
+    expect(problemsOf({ RELAY_NODE_STALE_SECONDS: "5" })).toEqual(["RELAY_NODE_STALE_SECONDS"]);
+  });
+
   it("names the exact bad key", () => {
     expect(problemsOf({ PORT: "http" })).toEqual(["PORT"]);
     expect(problemsOf({ TAILSCALE_API_BASE_URL: "not a url" })).toEqual(["TAILSCALE_API_BASE_URL"]);
