@@ -1,6 +1,6 @@
 // GET /healthz: the process serves and its database answers.
-import { createRoute, z } from "@hono/zod-openapi";
-import { readStateVersion } from "../storage/mutation.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { checkHealth, HealthOutput } from "../services/check-health.ts";
 import type { App } from "./shared.ts";
 
 const route = createRoute({
@@ -9,18 +9,14 @@ const route = createRoute({
   summary: "Liveness and database check",
   tags: ["meta"],
   responses: {
-    200: {
-      description: "healthy",
-      content: {
-        "application/json": { schema: z.object({ ok: z.literal(true), stateVersion: z.number() }) },
-      },
-    },
+    200: { description: "healthy", content: { "application/json": { schema: HealthOutput } } },
   },
 });
 
 export function registerHealthz(app: App): void {
   app.openapi(route, async (c) => {
-    const stateVersion = await readStateVersion(c.get("deps").database);
-    return c.json({ ok: true as const, stateVersion }, 200);
+    // No token on this route: the context carries only the database.
+    const health = await checkHealth({ ctx: { database: c.get("deps").database } });
+    return c.json({ ok: true as const, stateVersion: health.stateVersion }, 200);
   });
 }

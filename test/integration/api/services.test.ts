@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { addSplitDomain } from "../../../src/api/services/add-split-domain.ts";
 import { authenticate } from "../../../src/api/services/authenticate.ts";
 import { ensureBootstrapAdmin } from "../../../src/api/services/bootstrap-admin.ts";
+import { checkHealth } from "../../../src/api/services/check-health.ts";
 import type { Caller, ServiceContext } from "../../../src/api/services/context.ts";
 import { createRelay } from "../../../src/api/services/create-relay.ts";
 import { reportAgentStatus } from "../../../src/api/services/report-agent-status.ts";
@@ -45,6 +46,14 @@ describe("control API services on a real SQLite file", () => {
   afterEach(() => {
     close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("checkHealth answers the database's state version, which every mutation advances", async () => {
+    const before = await checkHealth({ ctx: ctx() });
+    expect(before).toEqual({ ok: true, stateVersion: await readStateVersion(database) });
+    await createRelay({ ctx: ctx(operator), input: { name: "edge" } });
+    const after = await checkHealth({ ctx: { database } });
+    expect(after.stateVersion).toBe(before.stateVersion + 1);
   });
 
   const settings = {
