@@ -68,7 +68,7 @@ async function addSplitDomainUnaudited({
         { path: "relay", message: `no relay named "${body.relay}"` },
       ]);
     }
-    const others = await findSplitDomainClashCandidates(ctx.database, name);
+    const others = await findSplitDomainClashCandidates(ctx.database, { name, realSuffix });
     const clash = checkSplitDomain({ name, realSuffix }, others);
     if (clash.problems.length) {
       // A name above many existing ones clashes with each: name the first few.

@@ -76,38 +76,51 @@ function selfAndAncestors(name: string): string[] {
 }
 
 /**
- * Split domains that could clash with a new one named `name`: same name, one name inside the
- * other, or `name` nesting with their real suffix. checkSplitDomain decides; this only narrows,
- * with index lookups only: names at or above `name` are among its ancestors, names below it
- * are one range of the reversed-label index.
+ * Split domains that could clash with a new mapping `name` → `realSuffix`: same name, one name
+ * inside the other, `name` nesting with their real suffix, or `realSuffix` nesting with their
+ * name (lookups of the real names would come back through the relay: a loop).
+ * checkSplitDomain decides; this only narrows, with index lookups only: names at or above X
+ * are among X's ancestors, names below X are one range of the reversed-label index.
  */
 export async function findSplitDomainClashCandidates(
   database: Database,
-  name: string,
+  candidate: { name: string; realSuffix: string },
 ): Promise<{ name: string; realSuffix: string }[]> {
   const query = preparedOnce(database, "findSplitDomainClashCandidates", (db) => {
-    const ancestors = sql`(SELECT value FROM json_each(${sql.placeholder("ancestors")}))`;
-    const from = sql.placeholder("below");
-    const to = sql.placeholder("belowEnd");
+    const nameAncestors = sql`(SELECT value FROM json_each(${sql.placeholder("nameAncestors")}))`;
+    const nameFrom = sql.placeholder("belowName");
+    const nameTo = sql.placeholder("belowNameEnd");
+    const suffixAncestors = sql`(SELECT value FROM json_each(${sql.placeholder("suffixAncestors")}))`;
+    const suffixFrom = sql.placeholder("belowSuffix");
+    const suffixTo = sql.placeholder("belowSuffixEnd");
     return db
       .select({ name: splitDomains.name, realSuffix: splitDomains.realSuffix })
       .from(splitDomains)
       .where(
         or(
-          sql`${splitDomains.name} IN ${ancestors}`,
-          sql`(${splitDomains.reversedName} >= ${from} AND ${splitDomains.reversedName} < ${to})`,
-          sql`${splitDomains.realSuffix} IN ${ancestors}`,
-          sql`(${splitDomains.reversedRealSuffix} >= ${from} AND ${splitDomains.reversedRealSuffix} < ${to})`,
+          // Their name against the new name.
+          sql`${splitDomains.name} IN ${nameAncestors}`,
+          sql`(${splitDomains.reversedName} >= ${nameFrom} AND ${splitDomains.reversedName} < ${nameTo})`,
+          // Their real suffix against the new name.
+          sql`${splitDomains.realSuffix} IN ${nameAncestors}`,
+          sql`(${splitDomains.reversedRealSuffix} >= ${nameFrom} AND ${splitDomains.reversedRealSuffix} < ${nameTo})`,
+          // Their name against the new real suffix.
+          sql`${splitDomains.name} IN ${suffixAncestors}`,
+          sql`(${splitDomains.reversedName} >= ${suffixFrom} AND ${splitDomains.reversedName} < ${suffixTo})`,
         ),
       )
       .prepare();
   });
-  const reversed = reverseLabels(name);
+  const name = reverseLabels(candidate.name);
+  const suffix = reverseLabels(candidate.realSuffix);
   return query.all({
-    ancestors: JSON.stringify(selfAndAncestors(name)),
+    nameAncestors: JSON.stringify(selfAndAncestors(candidate.name)),
     // "." is followed by "/" in ASCII: [R + ".", R + "/") holds exactly the names below R.
-    below: `${reversed}.`,
-    belowEnd: `${reversed}/`,
+    belowName: `${name}.`,
+    belowNameEnd: `${name}/`,
+    suffixAncestors: JSON.stringify(selfAndAncestors(candidate.realSuffix)),
+    belowSuffix: `${suffix}.`,
+    belowSuffixEnd: `${suffix}/`,
   });
 }
 

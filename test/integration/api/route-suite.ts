@@ -321,6 +321,27 @@ export function describeRouteSuite(runtime: string, makeHarness: HarnessFactory)
       expect(((await clean.json()) as { warnings: unknown[] }).warnings).toEqual([]);
     });
 
+    it("answers 409 for a real suffix at, below or above an existing split domain (a loop through the relay)", async () => {
+      await createRelay("edge");
+      expect((await addDomain("r9929", "edge")).status).toBe(201);
+      expect((await addDomain("lab.r77", "edge")).status).toBe(201);
+      for (const [name, realSuffix, other] of [
+        ["x", "foo.r9929", "r9929"],
+        ["y", "r9929", "r9929"],
+        ["z", "r77", "lab.r77"],
+      ] as const) {
+        const looped = await addDomain(name, "edge", realSuffix);
+        expect(looped.status).toBe(409);
+        const error = ((await looped.json()) as ErrorJson).error;
+        expect(error.message).toContain(`overlaps split domain "${other}"`);
+        expect(error.problems?.map((p) => p.path)).toEqual(["realSuffix"]);
+      }
+      const names = (await (
+        await api.request("GET", "/v1/split-domains", { token: admin })
+      ).json()) as { splitDomains: { name: string }[] };
+      expect(names.splitDomains.map((d) => d.name)).toEqual(["lab.r77", "r9929"]);
+    });
+
     it("answers 400 for a split domain that nests with its own real suffix or has a bad name", async () => {
       await createRelay("edge");
       const nested = await addDomain("x.tail1234.ts.net", "edge");
