@@ -180,6 +180,13 @@ interface ConfirmedNode {
   readonly device: TailscaleDevice;
 }
 
+/** The addresses a node reported that the device list does not show for its device. */
+function addressesNotOf(node: RelayNodeRecord, device: TailscaleDevice): string[] {
+  const deviceAddresses = new Set(device.addresses.map(canonicalTailnetAddress));
+  deviceAddresses.delete(undefined);
+  return node.addresses.filter((a) => !deviceAddresses.has(canonicalTailnetAddress(a)));
+}
+
 /**
  * Matches the relay's recent nodes against the device list. A node the list does not know, or
  * whose reported addresses are not the device's, is left out (drift): an agent's report alone
@@ -218,9 +225,7 @@ function confirmNodes(
       );
       continue;
     }
-    const deviceAddresses = new Set(device.addresses.map(canonicalTailnetAddress));
-    deviceAddresses.delete(undefined);
-    const foreign = node.addresses.filter((a) => !deviceAddresses.has(canonicalTailnetAddress(a)));
+    const foreign = addressesNotOf(node, device);
     if (foreign.length) {
       state.routes.push({
         ...route,
@@ -346,12 +351,13 @@ async function apply(
   const actualSplit = await tailscale.getSplitDns();
   const errors: string[] = [];
 
-  // Routes still wanted (any known node of a relay, stale or not): never taken back below.
+  // Routes still wanted (a relay's nodes that are what they claim, stale or not): never taken
+  // back below.
   const desiredRoutes = new Map<string, Set<string>>();
   for (const relay of desired) {
     for (const node of [...relay.nodes, ...relay.staleNodes]) {
       const device = findDevice(devices, node.nodeId);
-      if (!device) continue;
+      if (!device || addressesNotOf(node, device).length) continue;
       desiredRoutes.set(
         device.nodeId,
         (desiredRoutes.get(device.nodeId) ?? new Set()).add(relay.prefix),

@@ -322,6 +322,28 @@ describe("Tailscale reconciler", () => {
     expect(result.relays.edge?.routes.find((r) => r.nodeId === "nOther")?.approved).toBeNull();
   });
 
+  it("an agent naming another relay's device cannot keep that device's old approval alive", async () => {
+    await run();
+    const next = "fd4e:2a91:7c3d:7777::/96";
+    const edge = fake.devices.find((d) => d.nodeId === "nEdge1");
+    if (!edge) throw new Error("fixture");
+    edge.advertisedRoutes = ["10.1.0.0/16", next];
+    await call("PATCH", "/v1/relays/edge", { prefix: next });
+    // The freed prefix goes to a new relay whose agent claims to be nEdge1.
+    const mallory = (await call("POST", "/v1/relays", { name: "mallory", prefix: PREFIX })) as {
+      agentToken: string;
+    };
+    await report(mallory.agentToken, {
+      nodeId: "nEdge1",
+      hostname: "edge-1",
+      addresses: ["100.64.0.50"],
+    });
+    const result = await run();
+    expect(edge.enabledRoutes).toEqual(["10.1.0.0/16", "0.0.0.0/0", next]);
+    expect(result.changes).toContain(`un-approved ${PREFIX} on edge-1`);
+    expect(result.relays.mallory?.drift.join("\n")).toContain("reported 100.64.0.50");
+  });
+
   it("drops a relay node from the nameservers once its heartbeat is older than the staleness limit", async () => {
     fake.addDevice({ nodeId: "nEdge2", hostname: "edge-2", addresses: ["100.64.0.2"] });
     await report(agentToken, { nodeId: "nEdge2", hostname: "edge-2", addresses: ["100.64.0.2"] });
