@@ -79,7 +79,11 @@ describe.runIf(available)("doctor names each fault", () => {
     files = await writeAgentConfig(lab);
     tailscale = await installFakeTailscale(lab.dir, []);
     await tailscale.setStatus({ Self: { HostName: "relay", PrimaryRoutes: [PREFIX] } });
-    agent = await startAgent(lab, files, tailscale.binary);
+    // Self-repair off: the faults injected below must stand while doctor looks at them (the
+    // repair itself is covered by nat64-data-plane.test.ts).
+    agent = await startAgent(lab, files, tailscale.binary, {
+      NAT64_RELAY_HEALTH_INTERVAL_MS: "0",
+    });
     const installed = await cli(lab, "relay", [
       "agent",
       "install",

@@ -1,6 +1,6 @@
 // The NAT64 path end to end in network namespaces: client → relay (agent: DNS + tayga +
 // nftables) → IPv4-only target, the open-proxy guard, reboot, tayga restarts, uninstall.
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installFakeTailscale } from "./lab/fake-tailscale.ts";
@@ -17,8 +17,8 @@ import {
   stopProcess,
   writeAgentConfig,
 } from "./lab/services.ts";
-import { netnsSnapshot } from "./lab/snapshot.ts";
-import { ADDR, Lab, PREFIX, SPLIT, synthesized, TARGET_PORT } from "./lab/topology.ts";
+import { netnsSnapshot, treeSnapshot } from "./lab/snapshot.ts";
+import { ADDR, Lab, POOL, PREFIX, SPLIT, synthesized, TARGET_PORT } from "./lab/topology.ts";
 
 const available = labAvailable();
 
@@ -112,6 +112,31 @@ async function taygaPids(lab: Lab): Promise<number[]> {
     .filter((pid) => inNs.has(pid));
 }
 
+/** One bare TCP segment with odd flags (SYN+FIN): conntrack calls it invalid, not new. */
+async function sendTcpFlags(lab: Lab, address: string, flags: string): Promise<void> {
+  await lab.exec("client", "/usr/bin/python3", [
+    join(REPO, "test/e2e/lab/send-tcp-flags.py"),
+    address,
+    String(TARGET_PORT),
+    flags,
+  ]);
+}
+
+async function allowedV4(lab: Lab): Promise<string[]> {
+  const { stdout } = await lab.exec("relay", "nft", [
+    "-j",
+    "list",
+    "set",
+    "inet",
+    "nat64_relay",
+    "allowed_v4",
+  ]);
+  const set = (JSON.parse(stdout).nftables as { set?: { elem?: { elem: { val: string } }[] } }[])
+    .map((item) => item.set)
+    .find(Boolean);
+  return (set?.elem ?? []).map((item) => item.elem.val);
+}
+
 describe.runIf(available)("NAT64 data plane in network namespaces", () => {
   let lab: Lab;
   let files: AgentFiles;
@@ -121,6 +146,8 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
   let dryRun: Awaited<ReturnType<typeof cli>>;
   let afterDryRun: Record<string, string>;
   let prefsAfterDryRun: string;
+  let rootBefore: Record<string, string>;
+  const operatorsSysctl = "# the operator's own file, kept across install and uninstall\n";
 
   beforeAll(async () => {
     lab = await Lab.create();
@@ -145,6 +172,12 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     await startNsd(lab);
     await startTargetServer(lab);
     files = await writeAgentConfig(lab);
+    // Things of the operator's that the agent overwrites or uses, and must leave as they were:
+    // an empty state directory and a sysctl file at the agent's own path.
+    await mkdir(join(files.root, "var/lib/nat64-relay"), { recursive: true });
+    await mkdir(join(files.root, "etc/sysctl.d"), { recursive: true });
+    await writeFile(join(files.root, "etc/sysctl.d/90-nat64-relay.conf"), operatorsSysctl);
+    rootBefore = await treeSnapshot(files.root);
     tailscale = await installFakeTailscale(lab.dir, ["10.99.0.0/24"]);
     dryRun = await cli(lab, "relay", [
       "agent",
@@ -218,6 +251,33 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     expect((await watched(lab)).unlisted).toBe(0);
   });
 
+  it("blocks packets conntrack calls invalid (SYN+FIN) to an IPv4 the DNS never handed out", async () => {
+    const start = await counters(lab);
+    const seen = (await watched(lab)).unlisted ?? 0;
+    for (let i = 0; i < 3; i++) await sendTcpFlags(lab, synthesized(ADDR.targetUnlisted), "SF");
+    await new Promise((r) => setTimeout(r, 300));
+    const end = await counters(lab);
+    expect((end.guard_unknown ?? 0) - (start.guard_unknown ?? 0)).toBeGreaterThanOrEqual(3);
+    expect((await watched(lab)).unlisted).toBe(seen);
+  });
+
+  it("loads both rulesets (tayga and jool) into the kernel's nftables", async () => {
+    const { renderNftTable, replaceTableScript } = await import(
+      "../../src/relay-agent/nat64/nft-ruleset.ts"
+    );
+    for (const engine of ["tayga", "jool"] as const) {
+      const table = renderNftTable({
+        engine,
+        pool: POOL,
+        prefix: PREFIX,
+        tunDevice: "nat64relay",
+        egressInterfaces: ["eth0"],
+      });
+      // -c: the kernel checks the whole transaction and commits nothing.
+      await lab.exec("relay", "nft", ["-c", "-f", "-"], { input: replaceTableScript(table) });
+    }
+  });
+
   it("blocks 169.254.169.254 even though it exists behind the relay", async () => {
     // tayga 0.9.2 already refuses to translate to 169.254/16; the never_v4 rule is the backstop.
     expect(await ping(lab, synthesized(ADDR.metadata))).toBe(false);
@@ -272,6 +332,26 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     expect(stdout).toContain("fd4e:2a91:7c3d:6464::/96");
   });
 
+  it("restores the table, its guard entries and the path within a few seconds after nft flush ruleset", async () => {
+    expect(await allowedV4(lab)).toContain(ADDR.target);
+    await lab.exec("relay", "nft", ["flush", "ruleset"]);
+    expect(await ping(lab, synthesized(ADDR.target))).toBe(false);
+    const flushedAt = Date.now();
+    let restored = false;
+    while (Date.now() - flushedAt < 8000) {
+      if (await ping(lab, synthesized(ADDR.target))) {
+        restored = true;
+        break;
+      }
+    }
+    expect(restored, agent.log().slice(-2000)).toBe(true);
+    // No DNS query in between: the entry came back from the agent's memory.
+    expect(await allowedV4(lab)).toContain(ADDR.target);
+    expect(await ping(lab, synthesized(ADDR.targetUnlisted))).toBe(false);
+    expect((await watched(lab)).unlisted).toBe(0);
+    expect(agent.log()).toContain("table inet nat64_relay is missing; re-applying");
+  });
+
   it("works again after a reboot (agent and tayga killed, tun, routes and table gone)", async () => {
     await stopProcess(agent.child, "SIGKILL");
     for (const pid of await taygaPids(lab)) process.kill(pid, "SIGKILL");
@@ -306,6 +386,11 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(await netnsSnapshot(lab, "relay")).toEqual(before);
+    // On disk too: the empty state directory stays, the operator's sysctl file is back.
+    expect(await treeSnapshot(files.root)).toEqual(rootBefore);
+    expect(await readFile(join(files.root, "etc/sysctl.d/90-nat64-relay.conf"), "utf8")).toBe(
+      operatorsSysctl,
+    );
     const prefs = JSON.parse(await readFile(tailscale.prefsPath, "utf8")) as {
       AdvertiseRoutes: string[];
     };

@@ -265,10 +265,12 @@ export interface FakeHost extends DataPlaneHost {
 
 /** A host with nothing of ours on it; `tayga --mktun -c conf` creates the conf's tun device. */
 export function fakeHost(
-  options: { routes?: string[]; tailscaleInstalled?: boolean } = {},
+  options: { routes?: string[]; tailscaleInstalled?: boolean; jool?: boolean } = {},
 ): FakeHost {
   const ip = new FakeIpRoute();
   const commands: string[] = [];
+  // With `jool: true` the module loads and one instance can be added, shown and removed.
+  let joolPool6: string | undefined;
   const exec: Exec = async (command, args) => {
     commands.push([command, ...args].join(" "));
     if (command === "tayga" && args[0] === "--mktun") {
@@ -276,6 +278,19 @@ export function fakeHost(
       const tun = /^tun-device (\S+)$/m.exec(conf)?.[1] ?? "";
       ip.links.set(tun, { up: false });
       return { stdout: "", stderr: `Created persistent tun device ${tun}\n` };
+    }
+    if (options.jool && command === "modprobe") return { stdout: "", stderr: "" };
+    if (options.jool && command === "jool") {
+      const line = args.join(" ");
+      if (line.startsWith("instance add ")) {
+        joolPool6 = args[args.indexOf("--pool6") + 1];
+        return { stdout: "", stderr: "" };
+      }
+      if (line.startsWith("instance remove ")) joolPool6 = undefined;
+      else if (joolPool6 && line.endsWith("global display"))
+        return { stdout: `  pool6: ${joolPool6}\n`, stderr: "" };
+      else throw new Error("jool: the instance does not exist");
+      return { stdout: "", stderr: "" };
     }
     if (command === "jool" || command === "modprobe") throw new Error(`${command}: not found`);
     return { stdout: "", stderr: "" };

@@ -1,11 +1,11 @@
 // `nat64-relay agent uninstall`: stop the unit, undo what apply changed on the host (table,
 // tun, routes, sysctls, advertised route), remove what install wrote. Nothing else.
-import { rm, rmdir } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 import type { Systemd } from "../host/systemd.ts";
-import { uninstallAgent } from "../install/install.ts";
-import { type DataPlaneHost, teardownDataPlane } from "../nat64/apply.ts";
+import { readInstallRecord, uninstallAgent } from "../install/install.ts";
+import { type DataPlaneHost, removeIfEmpty, teardownDataPlane } from "../nat64/apply.ts";
 import { readRecord } from "../nat64/record.ts";
 import { PREFIX_FILE } from "../state/prefix-store.ts";
 import { systemdFor } from "./install.ts";
@@ -31,14 +31,23 @@ export async function uninstallCommand(
   systemd: Systemd = systemdFor(options.paths.root),
 ): Promise<number> {
   const { paths } = options;
+  // Which directories install created: uninstallAgent cannot remove the state directory yet
+  // (the data plane's files are still in it), so that is retried at the end.
+  const installedDirs = (await readInstallRecord(paths.installRecord))?.dirs ?? [];
   const unit = await uninstallAgent({ paths, systemd });
   const stray = await stopStrayTayga(paths.taygaConf);
-  const plane = await teardownDataPlane(host, await readRecord(paths.dataPlaneRecord));
-  if (plane.failed.length === 0) await rm(paths.dataPlaneRecord, { force: true });
-  // The state directory holds only the agent's own files; remove it when nothing else is left.
-  await rm(join(paths.stateDir, PREFIX_FILE), { force: true });
-  await rm(paths.guardState, { force: true });
-  await rmdir(paths.stateDir).catch(() => {});
+  const record = await readRecord(paths.dataPlaneRecord);
+  const plane = await teardownDataPlane(host, record);
+  if (plane.failed.length === 0) {
+    await rm(paths.dataPlaneRecord, { force: true });
+    // The agent's own state files; the directories only if we created them and they are empty.
+    await rm(join(paths.stateDir, PREFIX_FILE), { force: true });
+    await rm(paths.guardState, { force: true });
+    const created = [...new Set([...installedDirs, ...record.stateDirs])];
+    for (const dir of created.sort((a, b) => b.length - a.length)) {
+      if (await removeIfEmpty(dir)) plane.done.push(`removed ${dir}`);
+    }
+  }
   for (const line of [
     ...unit.done,
     ...stray.map((pid) => `stopped tayga (pid ${pid})`),

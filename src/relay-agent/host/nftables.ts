@@ -63,7 +63,8 @@ export class RealNftables implements Nftables {
   }
 
   async table(family: string, name: string): Promise<NftTableSummary | undefined> {
-    const objects = await this.listJson(["list", "table", family, name]);
+    // Terse: the health check calls this every few seconds; the guard sets' elements can be many.
+    const objects = await this.listJson(["-t", "list", "table", family, name]);
     if (!objects) return undefined;
     const chains: Record<string, number> = {};
     // nft 1.0.6 leaves the table comment out of its JSON: read it from the terse text listing.

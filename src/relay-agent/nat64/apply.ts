@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Exec } from "../host/exec.ts";
 import type { IpRoute } from "../host/ip-route.ts";
-import type { Nftables } from "../host/nftables.ts";
+import type { Nftables, NftTableSummary } from "../host/nftables.ts";
 import type { Sysctl } from "../host/sysctl.ts";
 import type { TailscaleCli } from "../host/tailscale-cli.ts";
 import type { DesiredDataPlane, DesiredRoute } from "./desired-state.ts";
@@ -16,6 +16,7 @@ import {
   digestFromComment,
   NFT_FAMILY,
   NFT_TABLE,
+  type RenderedTable,
   replaceTableScript,
   type SetElement,
 } from "./nft-ruleset.ts";
@@ -62,14 +63,23 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Writes one file. Only a file that did not exist is recorded as ours (teardown removes it); one
+ * that was there keeps its previous content in the record, and teardown puts that back.
+ */
 function fileChange(path: string, content: string, what: string): Change {
   return {
     area: "file",
     summary: `write ${path} (${what})`,
     run: async (record) => {
+      const ours = record.files.includes(path) || path in record.filesBefore;
+      const before = ours ? undefined : await readText(path);
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, content);
-      return { ...record, files: unique([...record.files, path]) };
+      if (ours) return record;
+      return before === undefined
+        ? { ...record, files: unique([...record.files, path]) }
+        : { ...record, filesBefore: { ...record.filesBefore, [path]: before } };
     },
   };
 }
@@ -237,6 +247,19 @@ async function liveElements(host: DataPlaneHost, set: string): Promise<SetElemen
     .map((element) => ({ address: element.address, timeoutSeconds: element.expiresSeconds ?? 1 }));
 }
 
+/**
+ * Whether the table on the host is the one we render: same digest in its comment and the same
+ * rule count per chain (a hand edit that keeps the comment is still noticed).
+ */
+export function tableMatches(actual: NftTableSummary | undefined, wanted: RenderedTable): boolean {
+  return (
+    actual !== undefined &&
+    digestFromComment(actual.comment) === wanted.digest &&
+    Object.entries(wanted.ruleCounts).every(([chain, count]) => actual.chains[chain] === count) &&
+    Object.keys(actual.chains).length === Object.keys(wanted.ruleCounts).length
+  );
+}
+
 async function planNft(desired: DesiredDataPlane, host: DataPlaneHost): Promise<Change[]> {
   const actual = await host.nft.table(NFT_FAMILY, NFT_TABLE);
   const wanted = desired.nft;
@@ -253,12 +276,7 @@ async function planNft(desired: DesiredDataPlane, host: DataPlaneHost): Promise<
       },
     ];
   }
-  const same =
-    actual !== undefined &&
-    digestFromComment(actual.comment) === wanted.digest &&
-    Object.entries(wanted.ruleCounts).every(([chain, count]) => actual.chains[chain] === count) &&
-    Object.keys(actual.chains).length === Object.keys(wanted.ruleCounts).length;
-  if (same) return [];
+  if (tableMatches(actual, wanted)) return [];
   const reason = actual ? "replace (differs from desired)" : "create";
   return [
     {
@@ -452,6 +470,9 @@ export async function teardownDataPlane(
   }
   for (const file of record.files) {
     await step(`remove ${file}`, () => rm(file, { force: true }));
+  }
+  for (const [file, content] of Object.entries(record.filesBefore)) {
+    await step(`restore ${file} (as before)`, () => writeFile(file, content));
   }
   for (const dir of [...record.dirs].reverse()) {
     await step(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));

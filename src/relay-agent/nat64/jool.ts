@@ -4,6 +4,9 @@
 
 export const JOOL_INSTANCE = "nat64_relay";
 
+/** The ports Jool takes on the node's own addresses when pool4 is empty (its default). */
+export const JOOL_POOL4_PORTS = "61001-65535";
+
 export function joolSetupCommands(prefix: string): string[][] {
   return [
     ["modprobe", "jool"],

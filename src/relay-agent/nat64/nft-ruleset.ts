@@ -1,12 +1,23 @@
 // The agent's one nftables table, rendered from the config. Pure: text in, text out.
 import { createHash } from "node:crypto";
-import { formatCidr } from "../../core/ip.ts";
+import { type Cidr, cidr, formatCidr, formatIpv6, hostMask } from "../../core/ip.ts";
+import { embedValue } from "../../core/rfc6052.ts";
 import { NEVER_FORWARDED_IPV4 } from "../../core/special-use.ts";
+import { JOOL_POOL4_PORTS } from "./jool.ts";
 
 export const NFT_FAMILY = "inet";
 export const NFT_TABLE = "nat64_relay";
 export const ALLOWED_V4_SET = "allowed_v4";
 export const ALLOWED_V6_SET = "allowed_v6";
+export const NEVER_V4_SET = "never_v4";
+export const NEVER_V6_SET = "never_v6";
+
+/**
+ * Conntrack states that may pass the guard without a fresh allow-set entry. Everything else is
+ * checked: `new`, but also `invalid` (odd TCP flag combinations, crafted ICMP errors) and
+ * `untracked`, which would otherwise slip past a `ct state new` check and leave un-NATed.
+ */
+const NOT_TRACKED_FLOW = "ct state != { established, related }";
 
 /** The tailnet MTU is 1280 (DESIGN.md §4): 1280 - 40 (IPv6) - 20 (TCP) = 1220 bytes of MSS. */
 export const TAILNET_MTU = 1280;
@@ -51,8 +62,9 @@ function counterLines(): string[] {
 
 /**
  * tayga: the guard sits on the IPv4 side, after translation. Packets from the pool go out only
- * to addresses the DNS handed out (new connections; established ones keep flowing after the
- * entry expires), never to special-use ranges, never to the relay itself (input hook).
+ * to addresses the DNS handed out (anything but an established or related flow is checked;
+ * established ones keep flowing after the entry expires), never to special-use ranges, never to
+ * the relay itself (input hook).
  */
 function taygaChains(input: NftTableInput): string[][] {
   const pool = input.pool;
@@ -60,8 +72,8 @@ function taygaChains(input: NftTableInput): string[][] {
   const egress = input.egressInterfaces.map(quote).join(", ");
   return [
     chain("forward", "type filter hook forward priority filter; policy accept;", [
-      `ip saddr ${pool} ip daddr @never_v4 counter name ${COUNTERS.guardSpecial} drop`,
-      `ip saddr ${pool} ct state new ip daddr != @${ALLOWED_V4_SET} counter name ${COUNTERS.guardUnknown} drop`,
+      `ip saddr ${pool} ip daddr @${NEVER_V4_SET} counter name ${COUNTERS.guardSpecial} drop`,
+      `ip saddr ${pool} ${NOT_TRACKED_FLOW} ip daddr != @${ALLOWED_V4_SET} counter name ${COUNTERS.guardUnknown} drop`,
       `ip saddr ${pool} ${mss}`,
       `ip daddr ${pool} ${mss}`,
       `ip saddr ${pool} counter name ${COUNTERS.fromClients} accept`,
@@ -77,18 +89,42 @@ function taygaChains(input: NftTableInput): string[][] {
 }
 
 /**
+ * The IPv6 ranges that carry a never-forwarded IPv4 inside the prefix (RFC 6052 embedding), as
+ * nft intervals. For prefixes shorter than /96 the range also covers the suffix bits after the
+ * last embedded octet, so no spelling of a special-use target gets through.
+ */
+export function embeddedRanges(prefix: Cidr, ranges: readonly Cidr[]): string[] {
+  const lowestBit = embedValue({ ...prefix, network: 0n }, 1n);
+  const suffix = lowestBit - 1n;
+  return ranges.map((range) => {
+    const first = embedValue(prefix, range.network);
+    const last = embedValue(prefix, range.network | hostMask(4, range.length)) | suffix;
+    return `${formatIpv6(first)}-${formatIpv6(last)}`;
+  });
+}
+
+/**
  * Jool translates in prerouting (netfilter mode, priority -75) and does its own NAPT from the
  * node's addresses, so the guard sits on the IPv6 side before it (priority -150): the DNS feeds
- * the synthesized IPv6 addresses into allowed_v6.
+ * the synthesized IPv6 addresses into allowed_v6, and never_v6 holds the special-use ranges as
+ * embedded in the prefix. Jool steals the packets it translates, so the filter chains after
+ * prerouting never see them; the packets it emits do pass postrouting, where the counter for the
+ * way back to the clients sits. MSS is clamped on both sides before Jool: IPv6 from the clients,
+ * and IPv4 coming back to Jool's ports (its default pool4 port range on the node's addresses).
  */
 function joolChains(input: NftTableInput): string[][] {
   const prefix = input.prefix;
   const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
   return [
     chain("prerouting", "type filter hook prerouting priority -150; policy accept;", [
-      `ip6 daddr ${prefix} ct state new ip6 daddr != @${ALLOWED_V6_SET} counter name ${COUNTERS.guardUnknown} drop`,
+      `ip6 daddr ${prefix} ip6 daddr @${NEVER_V6_SET} counter name ${COUNTERS.guardSpecial} drop`,
+      `ip6 daddr ${prefix} ${NOT_TRACKED_FLOW} ip6 daddr != @${ALLOWED_V6_SET} counter name ${COUNTERS.guardUnknown} drop`,
       `ip6 daddr ${prefix} ${mss}`,
+      `meta nfproto ipv4 fib daddr type local tcp dport ${JOOL_POOL4_PORTS} ${mss}`,
       `ip6 daddr ${prefix} counter name ${COUNTERS.fromClients} accept`,
+    ]),
+    chain("postrouting", "type filter hook postrouting priority filter; policy accept;", [
+      `ip6 saddr ${prefix} ${mss}`,
       `ip6 saddr ${prefix} counter name ${COUNTERS.toClients} accept`,
     ]),
   ];
@@ -99,8 +135,14 @@ export function renderNftTable(input: NftTableInput): RenderedTable {
   const sets = [
     `  set ${ALLOWED_V4_SET} { type ipv4_addr; flags timeout; }`,
     `  set ${ALLOWED_V6_SET} { type ipv6_addr; flags timeout; }`,
-    `  set never_v4 { type ipv4_addr; flags interval; elements = { ${never} } }`,
+    `  set ${NEVER_V4_SET} { type ipv4_addr; flags interval; elements = { ${never} } }`,
   ];
+  if (input.engine === "jool") {
+    const embedded = embeddedRanges(cidr(input.prefix), NEVER_FORWARDED_IPV4).join(", ");
+    sets.push(
+      `  set ${NEVER_V6_SET} { type ipv6_addr; flags interval; elements = { ${embedded} } }`,
+    );
+  }
   const chains = input.engine === "tayga" ? taygaChains(input) : joolChains(input);
   const inner = [...counterLines(), ...sets, ...chains.flat()];
   const digest = createHash("sha256").update(inner.join("\n")).digest("hex").slice(0, 16);

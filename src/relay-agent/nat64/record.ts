@@ -1,6 +1,6 @@
 // What apply changed on the host, kept in the state directory so teardown undoes exactly that
 // and nothing else ("no change to the OS without a record of it", STYLE.md).
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DesiredRoute } from "./desired-state.ts";
 
@@ -13,10 +13,17 @@ export interface DataPlaneRecord {
   readonly tun?: string;
   readonly nftTable: boolean;
   readonly jool: boolean;
-  /** Files this agent wrote (sysctl.d file, tayga.conf). */
+  /** Files this agent created (sysctl.d file, tayga.conf): removed on teardown. */
   readonly files: readonly string[];
+  /** Files that were there before apply overwrote them, with their content: put back. */
+  readonly filesBefore: Readonly<Record<string, string>>;
   /** Directories this agent created (tayga data dir). */
   readonly dirs: readonly string[];
+  /**
+   * Directories that had to be created to hold this record (the state directory and any missing
+   * parent, outermost first): removed on uninstall only when nothing else is left in them.
+   */
+  readonly stateDirs: readonly string[];
 }
 
 export const EMPTY_RECORD: DataPlaneRecord = {
@@ -26,7 +33,9 @@ export const EMPTY_RECORD: DataPlaneRecord = {
   nftTable: false,
   jool: false,
   files: [],
+  filesBefore: {},
   dirs: [],
+  stateDirs: [],
 };
 
 export async function readRecord(path: string): Promise<DataPlaneRecord> {
@@ -38,11 +47,36 @@ export async function readRecord(path: string): Promise<DataPlaneRecord> {
   }
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a record. */
+/** The directories `mkdir -p path` is about to create, outermost first. */
+async function missingDirs(path: string): Promise<string[]> {
+  const missing: string[] = [];
+  let current = path;
+  while (
+    !(await stat(current).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return missing;
+}
+
+/**
+ * Written to a temporary file and renamed, so a crash never leaves half a record. The
+ * directories created to hold it are remembered, also across later writes of a record that was
+ * built before they existed.
+ */
 export async function writeRecord(path: string, record: DataPlaneRecord): Promise<void> {
+  const created = await missingDirs(dirname(path));
   await mkdir(dirname(path), { recursive: true });
+  const kept = created.length ? [] : (await readRecord(path).catch(() => EMPTY_RECORD)).stateDirs;
+  const stateDirs = [...new Set([...record.stateDirs, ...kept, ...created])];
   const temporary = `${path}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(temporary, `${JSON.stringify({ ...record, stateDirs }, null, 2)}\n`);
   await rename(temporary, path);
 }
 

@@ -1,11 +1,13 @@
 // The NAT64 data plane as the agent runs it: apply the desired state, supervise tayga, feed the
 // open-proxy guard from DNS answers. `agent run` owns one of these for its whole life.
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
+import { cidr } from "../../core/ip.ts";
+import { extract } from "../../core/rfc6052.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { applyPlan, type DataPlaneHost, planDataPlane } from "./apply.ts";
+import { applyPlan, type DataPlaneHost, type Plan, planDataPlane, tableMatches } from "./apply.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "./desired-state.ts";
-import { GuardFeeder } from "./guard.ts";
+import { type GuardEntry, GuardFeeder } from "./guard.ts";
 import { readGuardState, writeGuardState } from "./guard-state.ts";
 import { ALLOWED_V4_SET, ALLOWED_V6_SET, NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";
 import { readRecord, writeRecord } from "./record.ts";
@@ -29,7 +31,7 @@ export interface Nat64DataPlaneOptions {
   readonly paths: HostPaths;
   readonly log?: (message: string) => void;
   readonly launch?: Launcher;
-  /** How often the health check looks at tayga's tun (ms); 0 turns it off. */
+  /** How often the health check looks at tayga, its tun and our nft table (ms); 0: never. */
   readonly healthIntervalMs?: number;
   /** True when `modprobe jool` works; engine jool falls back to tayga otherwise. */
   readonly joolAvailable?: () => Promise<boolean>;
@@ -90,10 +92,10 @@ export class Nat64DataPlane implements DataPlane {
     const previous = this.desired;
     this.desired = desired;
     this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
-    const tableChanged = plan.changes.some((change) => change.area === "nft");
-    const tableCreated = plan.changes.some((change) => change.summary.startsWith("create table"));
-    await this.updateFeeder(desired, previous, tableChanged, tableCreated);
+    await this.updateFeeder(desired, previous, plan);
     await this.updateTayga(desired, plan.taygaRestart);
+    if (desired.engine === "none") this.stopHealthCheck();
+    else this.startHealthCheck();
     const changes = plan.changes.map((change) => change.summary);
     const log = this.options.log;
     for (const warning of warnings) log?.(`warning: ${warning}`);
@@ -102,51 +104,77 @@ export class Nat64DataPlane implements DataPlane {
     return { engine: desired.engine, changes, warnings };
   }
 
+  /**
+   * Keeps the guard feeder's memory equal to the kernel's allow set. A new feeder (first apply,
+   * engine or prefix change, table replaced or recreated) is seeded from what the set holds; a
+   * set that was just created empty (reboot, `nft flush ruleset`) gets back what the old feeder
+   * remembered and what was saved on disk, so clients holding cached answers are not cut off.
+   */
   private async updateFeeder(
     desired: DesiredDataPlane,
     previous: DesiredDataPlane | undefined,
-    tableChanged: boolean,
-    tableCreated: boolean,
+    plan: Plan,
   ): Promise<void> {
     if (desired.engine === "none") {
       this.feeder = undefined;
       return;
     }
-    const side = desired.engine === "tayga" ? "v4" : "v6";
+    const tableChanged = plan.changes.some((change) => change.area === "nft");
     const changed = previous?.prefix !== desired.prefix || previous?.engine !== desired.engine;
-    if (!this.feeder || tableChanged || changed) {
-      const nft = this.options.host.nft;
-      this.feeder = new GuardFeeder({
-        side,
-        prefix: desired.prefix,
-        runScript: (script) => nft.run(script),
-        ownAddresses: () => this.ownIpv4,
-        onFlushed: () => this.scheduleGuardSave(),
-      });
-      if (tableCreated) {
-        // A new, empty set (after a reboot): put back what clients may still hold in cache.
-        const restored = await this.feeder.restore(
-          await readGuardState(this.options.paths.guardState),
-        );
-        if (restored)
-          this.options.log?.(`data plane: restored ${restored} guard entries from state`);
-      } else if (side === "v4") {
-        const live = await nft.elements(NFT_FAMILY, NFT_TABLE, ALLOWED_V4_SET).catch(() => []);
-        this.feeder.reset(
-          live.map((e) => ({ address: e.address, timeoutSeconds: e.expiresSeconds ?? 0 })),
-        );
-      } else {
-        // The v6 set holds synthesized addresses; start empty and let answers refill it.
-        void ALLOWED_V6_SET;
-      }
+    if (this.feeder && !tableChanged && !changed) return;
+    const remembered = this.feeder?.entries() ?? [];
+    this.feeder = this.newFeeder(desired);
+    if (plan.changes.some((change) => change.summary.startsWith("create table"))) {
+      await this.restoreGuard(remembered);
+    } else {
+      this.feeder.reset(await this.liveGuardEntries(desired));
     }
+  }
+
+  private newFeeder(desired: DesiredDataPlane): GuardFeeder {
+    const nft = this.options.host.nft;
+    return new GuardFeeder({
+      side: desired.engine === "jool" ? "v6" : "v4",
+      prefix: desired.prefix,
+      runScript: (script) => nft.run(script),
+      ownAddresses: () => this.ownIpv4,
+      onFlushed: () => this.scheduleGuardSave(),
+    });
+  }
+
+  /** Puts remembered and saved entries into a freshly created (empty) allow set. */
+  private async restoreGuard(remembered: readonly GuardEntry[]): Promise<void> {
+    const saved = await readGuardState(this.options.paths.guardState);
+    const latest = new Map<string, number>();
+    for (const entry of [...saved, ...remembered])
+      latest.set(entry.ipv4, Math.max(latest.get(entry.ipv4) ?? 0, entry.expiresAt));
+    const restored = await this.feeder?.restore(
+      [...latest].map(([ipv4, expiresAt]) => ({ ipv4, expiresAt })),
+    );
+    if (restored) this.options.log?.(`data plane: restored ${restored} guard entries`);
+  }
+
+  /**
+   * The allow set's live elements, keyed by IPv4 as the feeder keeps them: as they are for tayga,
+   * extracted from the synthesized IPv6 (RFC 6052) for Jool.
+   */
+  private async liveGuardEntries(desired: DesiredDataPlane) {
+    const jool = desired.engine === "jool";
+    const set = jool ? ALLOWED_V6_SET : ALLOWED_V4_SET;
+    const live = await this.options.host.nft.elements(NFT_FAMILY, NFT_TABLE, set).catch(() => []);
+    const prefix = cidr(desired.prefix);
+    return live.flatMap((element) => {
+      const address = jool ? extract(prefix, element.address) : element.address;
+      return address === undefined
+        ? []
+        : [{ address, timeoutSeconds: element.expiresSeconds ?? 0 }];
+    });
   }
 
   private async updateTayga(desired: DesiredDataPlane, restart: boolean): Promise<void> {
     if (!desired.tayga) {
       await this.tayga?.stop();
       this.tayga = undefined;
-      this.stopHealthCheck();
       return;
     }
     if (!this.tayga) {
@@ -160,28 +188,55 @@ export class Nat64DataPlane implements DataPlane {
     } else if (restart || !this.tayga.running()) {
       await this.tayga.restart();
     }
-    this.startHealthCheck();
   }
 
   /** Before each tayga start: re-create the tun and its routes if someone removed them. */
   private async ensureTun(): Promise<void> {
     const desired = this.desired;
     if (!desired?.tun || this.closed) return;
-    const { host, paths } = this.options;
+    const { host } = this.options;
     if ((await host.ip.linkExists(desired.tun.name)) && (await host.ip.linkUp(desired.tun.name))) {
       const routes = await host.ip.routes(desired.tun.name);
       if (desired.routes.every((r) => routes.some((a) => a.destination === r.destination))) return;
     }
+    await this.repair(desired);
+  }
+
+  /**
+   * Brings the host back to the desired state after something removed part of it. When that
+   * recreates or replaces the table, the guard feeder is resynchronized with the new set.
+   */
+  private async repair(desired: DesiredDataPlane): Promise<Plan> {
+    const { host, paths } = this.options;
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desired, host, record);
     await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     for (const change of plan.changes) this.options.log?.(`data plane (repair): ${change.summary}`);
+    await this.updateFeeder(desired, desired, plan);
+    return plan;
   }
 
-  /** Health: tayga up and its tun present. A vanished tun means restart tayga on a new one. */
+  /** The table on the host is ours as rendered (a flush or a hand edit makes it differ). */
+  private async tableHealthy(): Promise<{ ok: boolean; reason?: string }> {
+    const wanted = this.desired?.nft;
+    if (!wanted) return { ok: true };
+    const actual = await this.options.host.nft.table(NFT_FAMILY, NFT_TABLE);
+    if (tableMatches(actual, wanted)) return { ok: true };
+    return {
+      ok: false,
+      reason: actual
+        ? `table ${NFT_FAMILY} ${NFT_TABLE} differs from the desired ruleset`
+        : `table ${NFT_FAMILY} ${NFT_TABLE} is missing`,
+    };
+  }
+
+  /** Health: our nft table as rendered, tayga up, and its tun present. */
   async healthy(): Promise<{ ok: boolean; reason?: string }> {
     const desired = this.desired;
-    if (!desired?.tun) return { ok: true };
+    if (!desired || desired.engine === "none") return { ok: true };
+    const table = await this.tableHealthy();
+    if (!table.ok) return table;
+    if (!desired.tun) return { ok: true };
     if (!this.tayga?.running()) return { ok: false, reason: "tayga is not running" };
     if (!(await this.options.host.ip.linkUp(desired.tun.name))) {
       return { ok: false, reason: `tun ${desired.tun.name} is missing or down` };
@@ -189,21 +244,35 @@ export class Nat64DataPlane implements DataPlane {
     return { ok: true };
   }
 
+  /**
+   * One health round: a table that differs (flushed, edited) is re-applied with the guard
+   * entries put back; a tayga still running on a tun deleted under it is restarted. A tayga that
+   * exited is the supervisor's to restart (with backoff).
+   */
+  async checkHealth(): Promise<void> {
+    const desired = this.desired;
+    if (!desired || desired.engine === "none" || this.closed) return;
+    const table = await this.tableHealthy();
+    if (!table.ok) {
+      this.options.log?.(`data plane unhealthy: ${table.reason}; re-applying`);
+      const plan = await this.repair(desired);
+      if (plan.taygaRestart && this.tayga?.running()) await this.tayga.restart();
+    }
+    const health = await this.healthy();
+    if (health.ok || !this.tayga?.running() || this.closed) return;
+    this.options.log?.(`data plane unhealthy: ${health.reason}; restarting tayga`);
+    await this.tayga.restart();
+  }
+
   private startHealthCheck(): void {
     const interval = this.options.healthIntervalMs ?? 2000;
     if (this.healthTimer || interval <= 0) return;
     this.healthTimer = setInterval(() => {
-      void this.serialize(async () => {
-        const health = await this.healthy().catch((error: Error) => ({
-          ok: false,
-          reason: error.message,
-        }));
-        // A tayga that exited is the supervisor's to restart (with backoff); this catches the
-        // one still running on a tun that was deleted under it.
-        if (health.ok || !this.tayga?.running() || this.closed) return;
-        this.options.log?.(`data plane unhealthy: ${health.reason}; restarting tayga`);
-        await this.tayga.restart();
-      });
+      void this.serialize(() =>
+        this.checkHealth().catch((error: Error) =>
+          this.options.log?.(`warning: health check failed: ${error.message}`),
+        ),
+      );
     }, interval);
     this.healthTimer.unref();
   }

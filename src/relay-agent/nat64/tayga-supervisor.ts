@@ -1,5 +1,5 @@
-// Runs tayga as a supervised child: restarted with exponential backoff whenever it exits,
-// health = the process is up and its tun device exists and is up.
+// Runs tayga as a supervised child: restarted with exponential backoff whenever it exits or
+// cannot be started at all; health = the process is up and its tun device exists and is up.
 import { type ChildProcess, spawn } from "node:child_process";
 
 export interface ChildHandle {
@@ -10,13 +10,20 @@ export interface ChildHandle {
 
 export type Launcher = (command: string, args: readonly string[]) => ChildHandle;
 
+/**
+ * Spawns for real. The end of a child is its `close` event: a spawn that fails (ENOENT, EACCES)
+ * emits `error` and `close` but never `exit`, and must count as an exit all the same.
+ */
 export const spawnLauncher: Launcher = (command, args) => {
   const child: ChildProcess = spawn(command, [...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
-  child.on("error", () => {});
+  child.on("error", (error) => {
+    stderr = `${stderr}${stderr ? "\n" : ""}${error.message}`;
+  });
+  let reported = false;
   return {
     get pid() {
       return child.pid;
@@ -25,8 +32,9 @@ export const spawnLauncher: Launcher = (command, args) => {
       child.kill(signal);
     },
     onExit: (listener) => {
-      child.on("exit", (code, signal) => {
-        if (stderr.trim()) process.stderr.write(`tayga: ${stderr.trim()}\n`);
+      child.on("close", (code, signal) => {
+        if (!reported && stderr.trim()) process.stderr.write(`${command}: ${stderr.trim()}\n`);
+        reported = true;
         listener(code, signal);
       });
     },
@@ -91,14 +99,21 @@ export class TaygaSupervisor {
     }
     if (this.stopped || this.child) return;
     const launch = this.options.launch ?? spawnLauncher;
-    const child = launch(this.options.binary ?? "tayga", [
-      "--nodetach",
-      "--config",
-      this.options.confPath,
-    ]);
-    this.child = child;
     this.starts++;
     this.startedAt = Date.now();
+    let child: ChildHandle;
+    try {
+      child = launch(this.options.binary ?? "tayga", [
+        "--nodetach",
+        "--config",
+        this.options.confPath,
+      ]);
+    } catch (error) {
+      this.options.log?.(`tayga: cannot start: ${(error as Error).message}`);
+      this.scheduleRestart();
+      return;
+    }
+    this.child = child;
     child.onExit((code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
@@ -111,7 +126,7 @@ export class TaygaSupervisor {
   }
 
   private scheduleRestart(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.restartTimer) return;
     const stable = Date.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000);
     const delay = stable ? (this.options.initialBackoffMs ?? 100) : this.backoffMs;
     this.backoffMs = Math.min(delay * 2, this.options.maxBackoffMs ?? 5000);

@@ -193,13 +193,14 @@ export async function startAgent(
   lab: Lab,
   files: AgentFiles,
   tailscale?: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<RunningAgent> {
   const child = lab.spawn(
     "relay",
     NODE,
     [join(REPO, "bin/nat64-relay.js"), "agent", "run", ...agentArgs(files, tailscale)],
     {
-      env: { NAT64_RELAY_LOG_LEVEL: "info" },
+      env: { NAT64_RELAY_LOG_LEVEL: "info", ...env },
     },
   );
   const log = collect(child);

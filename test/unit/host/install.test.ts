@@ -3,9 +3,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hostPaths, UNIT_NAME } from "../../../src/relay-agent/host/paths.ts";
 import { OfflineSystemd } from "../../../src/relay-agent/host/systemd.ts";
+import { uninstallCommand } from "../../../src/relay-agent/commands/uninstall.ts";
 import { installAgent, uninstallAgent } from "../../../src/relay-agent/install/install.ts";
+import { applyPlan, planDataPlane } from "../../../src/relay-agent/nat64/apply.ts";
+import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
+import { readRecord, writeRecord } from "../../../src/relay-agent/nat64/record.ts";
+import { fakeHost } from "../../fakes/fake-host.ts";
 import { renderUnit } from "../../../src/relay-agent/install/unit.ts";
-import { tempRoot } from "../nat64/helpers.ts";
+import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 
 const exists = (path: string) =>
   stat(path).then(
@@ -89,5 +94,67 @@ describe("install and uninstall", () => {
     ]);
     await uninstallAgent({ paths, systemd: new OfflineSystemd(root) });
     expect(await readFile(join(paths.etcDir, "relay.yaml"), "utf8")).toBe("mine: true\n");
+  });
+});
+
+describe("agent uninstall", () => {
+  async function applyAndInstall(root: string, install: boolean) {
+    const paths = hostPaths(root);
+    const host = fakeHost();
+    const systemd = new OfflineSystemd(root);
+    if (install) {
+      await installAgent({ paths, systemd, nodeBinary: "n", cliScript: "c", start: false });
+    }
+    const record = await readRecord(paths.dataPlaneRecord);
+    const plan = await planDataPlane(desiredDataPlane(resolvedConfig(), paths), host, record);
+    await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
+    const quiet = { log: console.log, error: console.error };
+    console.log = () => {};
+    console.error = () => {};
+    try {
+      expect(await uninstallCommand({ configPath: "x", paths }, host, systemd)).toBe(0);
+    } finally {
+      console.log = quiet.log;
+      console.error = quiet.error;
+    }
+    return paths;
+  }
+
+  it("keeps a state directory that was there before, empty or not", async () => {
+    const root = await tempRoot();
+    const paths = hostPaths(root);
+    await mkdir(paths.stateDir, { recursive: true });
+    await applyAndInstall(root, true);
+    expect(await exists(paths.stateDir)).toBe(true);
+    expect(await exists(paths.dataPlaneRecord)).toBe(false);
+    expect(await exists(paths.taygaConf)).toBe(false);
+  });
+
+  it("removes the state directory it created, whether install or the data plane made it", async () => {
+    for (const install of [true, false]) {
+      const root = await tempRoot();
+      const paths = await applyAndInstall(root, install);
+      expect(await exists(paths.stateDir)).toBe(false);
+      expect(await exists(join(root, "var"))).toBe(false);
+      expect(await exists(root)).toBe(true);
+    }
+  });
+
+  it("leaves a state directory it created when the operator put something in it", async () => {
+    const root = await tempRoot();
+    const paths = hostPaths(root);
+    const host = fakeHost();
+    const record = await readRecord(paths.dataPlaneRecord);
+    const plan = await planDataPlane(desiredDataPlane(resolvedConfig(), paths), host, record);
+    await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
+    await writeFile(join(paths.stateDir, "notes.txt"), "mine\n");
+    const log = console.log;
+    console.log = () => {};
+    try {
+      await uninstallCommand({ configPath: "x", paths }, host, new OfflineSystemd(root));
+    } finally {
+      console.log = log;
+    }
+    expect(await readFile(join(paths.stateDir, "notes.txt"), "utf8")).toBe("mine\n");
   });
 });

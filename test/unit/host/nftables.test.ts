@@ -20,7 +20,7 @@ const meta = { metainfo: { version: "1.0.6" } };
 describe("RealNftables", () => {
   it("reads rule counts from JSON and the comment from the terse listing", async () => {
     const { exec } = recordingExec({
-      "nft -j list table inet nat64_relay": JSON.stringify({
+      "nft -j -t list table inet nat64_relay": JSON.stringify({
         nftables: [
           meta,
           { table: { family: "inet", name: "nat64_relay" } },
@@ -41,7 +41,7 @@ describe("RealNftables", () => {
 
   it("says a missing table is missing", async () => {
     const { exec } = recordingExec({
-      "nft -j list table inet nat64_relay": new Error("Error: No such file or directory"),
+      "nft -j -t list table inet nat64_relay": new Error("Error: No such file or directory"),
     });
     expect(await new RealNftables(exec).table("inet", "nat64_relay")).toBeUndefined();
   });

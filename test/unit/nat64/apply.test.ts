@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hostPaths } from "../../../src/relay-agent/host/paths.ts";
 import {
@@ -156,6 +157,48 @@ describe("teardown", () => {
     expect(host.nft.tables.size).toBe(0);
     expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "10.1.0.0/24"]);
     await expect(readFile(paths.sysctlFile, "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("puts back a file apply overwrote instead of deleting it", async () => {
+    const host = fakeHost();
+    const root = await tempRoot();
+    const paths = hostPaths(root);
+    const operators = "# the operator's own\nnet.ipv4.ip_forward = 1\n";
+    await mkdir(dirname(paths.sysctlFile), { recursive: true });
+    await writeFile(paths.sysctlFile, operators);
+    const { record } = await applyOnce(host, root);
+    expect(await readFile(paths.sysctlFile, "utf8")).toContain("Written by nat64-relay");
+    expect(record.files).not.toContain(paths.sysctlFile);
+    expect(record.filesBefore).toEqual({ [paths.sysctlFile]: operators });
+    // Rewriting it again (someone edited it) keeps the original, not the text in between.
+    await writeFile(paths.sysctlFile, "edited\n");
+    const again = await applyOnce(host, root);
+    expect(again.plan.changes.map((change) => change.summary)).toEqual([
+      `write ${paths.sysctlFile} (sysctls)`,
+    ]);
+    expect(again.record.filesBefore).toEqual({ [paths.sysctlFile]: operators });
+    const result = await teardownDataPlane(host, again.record);
+    expect(result.failed).toEqual([]);
+    expect(result.done).toContain(`restore ${paths.sysctlFile} (as before)`);
+    expect(await readFile(paths.sysctlFile, "utf8")).toBe(operators);
+    await expect(stat(paths.taygaConf)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("remembers the state directories it had to create to hold its record", async () => {
+    const root = await tempRoot();
+    const paths = hostPaths(root);
+    await writeRecord(paths.dataPlaneRecord, EMPTY_RECORD);
+    await writeRecord(paths.dataPlaneRecord, { ...EMPTY_RECORD, nftTable: true });
+    expect((await readRecord(paths.dataPlaneRecord)).stateDirs).toEqual([
+      `${root}/var`,
+      `${root}/var/lib`,
+      paths.stateDir,
+    ]);
+    const existing = hostPaths(await tempRoot());
+    await mkdir(existing.stateDir, { recursive: true });
+    await writeRecord(existing.dataPlaneRecord, EMPTY_RECORD);
+    expect((await readRecord(existing.dataPlaneRecord)).stateDirs).toEqual([]);
+    expect(await readdir(existing.stateDir)).toEqual(["data-plane.json"]);
   });
 
   it("does nothing with an empty record", async () => {

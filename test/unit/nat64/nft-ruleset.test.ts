@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { cidr } from "../../../src/core/ip.ts";
+import { NEVER_FORWARDED_IPV4 } from "../../../src/core/special-use.ts";
 import {
   CLAMPED_MSS,
   digestFromComment,
+  embeddedRanges,
   refreshElementsScript,
   renderNftTable,
   replaceTableScript,
@@ -34,11 +37,22 @@ describe("renderNftTable (tayga)", () => {
     );
   });
 
-  it("forwards new connections from the pool only to addresses in the DNS-fed set", () => {
+  it("forwards anything but established or related flows from the pool only to addresses in the DNS-fed set", () => {
     expect(table.body).toContain("set allowed_v4 { type ipv4_addr; flags timeout; }");
     expect(table.body).toContain(
-      "ip saddr 192.168.240.0/20 ct state new ip daddr != @allowed_v4 counter name guard_unknown drop",
+      "ip saddr 192.168.240.0/20 ct state != { established, related } ip daddr != @allowed_v4 counter name guard_unknown drop",
     );
+  });
+
+  it("lets no packet conntrack calls invalid or untracked past the guard to an accept", () => {
+    // A guard on `ct state new` alone let invalid packets (SYN+FIN, crafted ICMP errors) reach
+    // `ip saddr <pool> accept` and leave un-NATed toward any IPv4.
+    expect(table.body).not.toContain("ct state new");
+    const forward = table.body.slice(table.body.indexOf("chain forward"));
+    const guard = forward.split("\n").findIndex((line) => line.includes("guard_unknown drop"));
+    const accept = forward.split("\n").findIndex((line) => line.includes("from_clients accept"));
+    expect(guard).toBeGreaterThan(0);
+    expect(guard).toBeLessThan(accept);
   });
 
   it("never forwards to special-use targets, before anything else, and never to the relay itself", () => {
@@ -74,13 +88,62 @@ describe("renderNftTable (tayga)", () => {
 });
 
 describe("renderNftTable (jool)", () => {
-  it("guards on the IPv6 side before jool's prerouting hook", () => {
-    const table = renderNftTable({ ...input, engine: "jool" });
-    expect(table.body).toContain("type filter hook prerouting priority -150; policy accept;");
-    expect(table.body).toContain(
-      "ip6 daddr fd4e:2a91:7c3d:6464::/96 ct state new ip6 daddr != @allowed_v6 counter name guard_unknown drop",
+  const table = renderNftTable({ ...input, engine: "jool" });
+  const prerouting = table.body.slice(
+    table.body.indexOf("chain prerouting"),
+    table.body.indexOf("chain postrouting"),
+  );
+  const postrouting = table.body.slice(table.body.indexOf("chain postrouting"));
+
+  it("guards on the IPv6 side before jool's prerouting hook, whatever conntrack thinks", () => {
+    expect(prerouting).toContain("type filter hook prerouting priority -150; policy accept;");
+    expect(prerouting).toContain(
+      "ip6 daddr fd4e:2a91:7c3d:6464::/96 ct state != { established, related } ip6 daddr != @allowed_v6 counter name guard_unknown drop",
     );
+    expect(table.body).not.toContain("ct state new");
     expect(table.body).not.toMatch(/ masquerade$/m);
+  });
+
+  it("drops special-use targets embedded in the prefix first, whatever the DNS fed", () => {
+    expect(table.body).toContain(
+      "set never_v6 { type ipv6_addr; flags interval; elements = { fd4e:2a91:7c3d:6464::-fd4e:2a91:7c3d:6464::ff:ffff, fd4e:2a91:7c3d:6464::7f00:0-fd4e:2a91:7c3d:6464::7fff:ffff, fd4e:2a91:7c3d:6464::a9fe:0-fd4e:2a91:7c3d:6464::a9fe:ffff, fd4e:2a91:7c3d:6464::e000:0-fd4e:2a91:7c3d:6464::efff:ffff, fd4e:2a91:7c3d:6464::f000:0-fd4e:2a91:7c3d:6464::ffff:ffff } }",
+    );
+    expect(prerouting.split("\n")[2]).toBe(
+      "    ip6 daddr fd4e:2a91:7c3d:6464::/96 ip6 daddr @never_v6 counter name guard_special drop",
+    );
+  });
+
+  it("clamps MSS on the IPv6 side and on the IPv4 side coming back to Jool's ports", () => {
+    expect(prerouting).toContain(
+      "ip6 daddr fd4e:2a91:7c3d:6464::/96 tcp flags syn tcp option maxseg size > 1220 tcp option maxseg size set 1220",
+    );
+    expect(prerouting).toContain(
+      "meta nfproto ipv4 fib daddr type local tcp dport 61001-65535 tcp flags syn tcp option maxseg size > 1220 tcp option maxseg size set 1220",
+    );
+    expect(postrouting).toContain(
+      "ip6 saddr fd4e:2a91:7c3d:6464::/96 tcp flags syn tcp option maxseg size > 1220 tcp option maxseg size set 1220",
+    );
+  });
+
+  it("counts the way back in postrouting, which Jool's translated packets pass", () => {
+    expect(postrouting).toContain("type filter hook postrouting priority filter; policy accept;");
+    expect(postrouting).toContain(
+      "ip6 saddr fd4e:2a91:7c3d:6464::/96 counter name to_clients accept",
+    );
+    expect(prerouting).not.toContain("to_clients");
+    expect(table.ruleCounts).toEqual({ prerouting: 5, postrouting: 2 });
+  });
+});
+
+describe("embeddedRanges (RFC 6052)", () => {
+  it("covers the suffix bits of a prefix shorter than /96", () => {
+    expect(embeddedRanges(cidr("2001:db8::/64"), [cidr("169.254.0.0/16")])).toEqual([
+      "2001:db8::a9:fe00:0:0-2001:db8::a9:feff:ffff:ffff",
+    ]);
+    expect(embeddedRanges(cidr("64:ff9b::/96"), [cidr("127.0.0.0/8")])).toEqual([
+      "64:ff9b::7f00:0-64:ff9b::7fff:ffff",
+    ]);
+    expect(embeddedRanges(cidr("2001:db8::/32"), NEVER_FORWARDED_IPV4)).toHaveLength(5);
   });
 });
 

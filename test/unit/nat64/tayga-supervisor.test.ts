@@ -75,4 +75,53 @@ describe("TaygaSupervisor", () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(children).toHaveLength(3);
   });
+
+  it("counts a tayga that cannot be spawned as exited and keeps retrying with backoff", async () => {
+    const logs: string[] = [];
+    const supervisor = new TaygaSupervisor({
+      confPath: "c",
+      binary: "/nonexistent/nat64-relay-test/tayga",
+      initialBackoffMs: 10,
+      maxBackoffMs: 20,
+      log: (message) => logs.push(message),
+    });
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await supervisor.start();
+      const deadline = Date.now() + 3000;
+      while (supervisor.starts < 3 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(supervisor.starts).toBeGreaterThanOrEqual(3);
+      expect(logs[0]).toMatch(/^tayga exited \(code -2\); restarting in 10 ms$/);
+      expect(stderr).toHaveBeenCalledWith(expect.stringContaining("ENOENT"));
+    } finally {
+      await supervisor.stop();
+      stderr.mockRestore();
+    }
+    expect(supervisor.running()).toBe(false);
+    const starts = supervisor.starts;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(supervisor.starts).toBe(starts);
+  });
+
+  it("retries when the launcher itself throws", async () => {
+    vi.useFakeTimers();
+    let calls = 0;
+    const supervisor = new TaygaSupervisor({
+      confPath: "c",
+      initialBackoffMs: 100,
+      launch: () => {
+        calls++;
+        if (calls === 1) throw new Error("EACCES");
+        return new FakeChild(calls);
+      },
+    });
+    await supervisor.start();
+    expect(supervisor.running()).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls).toBe(2);
+    expect(supervisor.running()).toBe(true);
+    await supervisor.stop();
+  });
 });
