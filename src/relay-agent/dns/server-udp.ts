@@ -1,10 +1,23 @@
 // DNS over UDP on one listen address.
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket, type Socket, type SocketOptions } from "node:dgram";
 import type { HostPort } from "../../core/index.ts";
 import type { QueryHandler } from "./handler.ts";
 
 /** Room for bursts: the kernel queues this much while the event loop is busy. */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Addresses here are always IP literals (the listen address, a client's `rinfo.address`), so
+ * they resolve to themselves at once. dgram's default lookup checks that with a regular
+ * expression and defers every send by a `process.nextTick`: measurable at 20k+ answers/s.
+ */
+function literalLookup(
+  address: string,
+  family: number,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family);
+}
 
 export class UdpListener {
   private readonly socket: Socket;
@@ -24,6 +37,7 @@ export class UdpListener {
       ipv6Only: address.family === 6,
       reuseAddr: options.reusePort ?? false,
       reusePort: options.reusePort ?? false,
+      lookup: literalLookup as unknown as SocketOptions["lookup"],
     });
     socket.on("message", (message, remote) => {
       handler.handle(message, remote.address, "udp", (answer) => {
