@@ -1,9 +1,11 @@
 // `nat64-relay agent doctor`: the seed's verification checklist, run on the relay, each failure
 // mapped to its cause and fix.
+
 import { readFile } from "node:fs/promises";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
 import { parseHostPort } from "../../core/host-port.ts";
 import { cidr } from "../../core/ip.ts";
+import { includesCidr } from "../host/cidr-text.ts";
 import type { NftCounter } from "../host/nftables.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
@@ -139,7 +141,7 @@ async function tailscaleChecks(deps: RelayDoctorDeps): Promise<CheckResult[]> {
     ];
   }
   const advertised = await tailscale.advertisedRoutes();
-  if (!advertised.includes(deps.config.prefix)) {
+  if (!includesCidr(advertised, deps.config.prefix)) {
     return [
       fail(
         "route",
@@ -154,7 +156,7 @@ async function tailscaleChecks(deps: RelayDoctorDeps): Promise<CheckResult[]> {
     Self?: { PrimaryRoutes?: string[] | null; AllowedIPs?: string[] | null };
   };
   const approved = [...(status.Self?.PrimaryRoutes ?? []), ...(status.Self?.AllowedIPs ?? [])];
-  if (!approved.includes(deps.config.prefix)) {
+  if (!includesCidr(approved, deps.config.prefix)) {
     return [
       fail(
         "route",
@@ -316,6 +318,16 @@ async function trafficCheck(
     delta(before, after, COUNTERS.guardUnknown) + delta(before, after, COUNTERS.guardSpecial);
   const detail = `ping ${address}: ${answered ? "replied" : "no reply"}; from_clients +${out}, to_clients +${back}, masqueraded +${masq}, guard drops +${guarded}`;
   if (answered && out > 0 && back > 0) return pass("traffic", title, detail);
+  if (out > 0 && back === 0 && desired.engine === "jool") {
+    // Jool does its own NAPT from the node's addresses: there is no masquerade rule to blame.
+    return fail(
+      "traffic",
+      title,
+      detail,
+      "one-way: packets reach Jool but no translated answer goes back to the clients",
+      "check that the target answers and that its answers reach this node's addresses (Jool's ports 61001-65535 are not filtered before Jool)",
+    );
+  }
   if (out > 0 && back === 0) {
     return masq === 0
       ? fail(

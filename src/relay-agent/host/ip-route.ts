@@ -1,4 +1,5 @@
 // Links and routes (iproute2) behind a small interface; the fake lives in test/fakes.
+import { canonicalCidr } from "./cidr-text.ts";
 import type { Exec } from "./exec.ts";
 
 export interface Route {
@@ -25,10 +26,13 @@ interface IpLink {
   flags?: string[];
 }
 
-/** `ip -j route` prints "fd00::/96" as given but a host route without "/len": normalize. */
-function normalizeDestination(family: 4 | 6, destination: string): string {
+/** `ip -j route` prints a host route without "/len" and "default" for /0: normalize to
+ * canonical CIDR text, the form the config's prefix and pool are in. */
+export function normalizeDestination(family: 4 | 6, destination: string): string {
   if (destination === "default") return family === 4 ? "0.0.0.0/0" : "::/0";
-  return destination.includes("/") ? destination : `${destination}/${family === 4 ? 32 : 128}`;
+  return canonicalCidr(
+    destination.includes("/") ? destination : `${destination}/${family === 4 ? 32 : 128}`,
+  );
 }
 
 export class RealIpRoute implements IpRoute {

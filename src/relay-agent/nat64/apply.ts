@@ -2,13 +2,14 @@
 // difference. Every change is recorded so teardown can undo it; a second apply finds nothing.
 import { mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { includesCidr, sameCidr } from "../host/cidr-text.ts";
 import type { Exec } from "../host/exec.ts";
 import type { IpRoute } from "../host/ip-route.ts";
 import type { Nftables, NftTableSummary } from "../host/nftables.ts";
 import type { Sysctl } from "../host/sysctl.ts";
 import type { TailscaleCli } from "../host/tailscale-cli.ts";
 import type { DesiredDataPlane, DesiredRoute } from "./desired-state.ts";
-import { joolStatusCommand, joolTeardownCommands } from "./jool.ts";
+import { ipv6Prefixes, joolStatusCommand, joolTeardownCommands } from "./jool.ts";
 import {
   ALLOWED_V4_SET,
   ALLOWED_V6_SET,
@@ -50,7 +51,7 @@ export interface Plan {
 }
 
 const sameRoute = (a: DesiredRoute, b: DesiredRoute) =>
-  a.family === b.family && a.destination === b.destination && a.device === b.device;
+  a.family === b.family && sameCidr(a.destination, b.destination) && a.device === b.device;
 
 const unique = <T>(items: readonly T[]) => [...new Set(items)];
 
@@ -90,8 +91,10 @@ export function mergeAdvertisedRoutes(
   add: readonly string[],
   remove: readonly string[],
 ): string[] {
-  const kept = current.filter((route) => !remove.includes(route) || add.includes(route));
-  return unique([...kept, ...add]);
+  const kept = current.filter((route) => !includesCidr(remove, route) || includesCidr(add, route));
+  return [...kept, ...add.filter((route) => !includesCidr(kept, route))].filter(
+    (route, index, all) => all.findIndex((other) => sameCidr(other, route)) === index,
+  );
 }
 
 async function planSysctls(desired: DesiredDataPlane, host: DataPlaneHost): Promise<Change[]> {
@@ -306,7 +309,7 @@ async function planJool(
       () => undefined,
     );
   if (desired.jool) {
-    if (running?.includes(desired.prefix)) return [];
+    if (running !== undefined && includesCidr(ipv6Prefixes(running), desired.prefix)) return [];
     const commands = desired.jool.commands;
     return [
       {
@@ -346,7 +349,7 @@ async function planTailscale(
   warnings: string[],
 ): Promise<Change[]> {
   const wanted = desired.advertiseRoute;
-  const stale = record.advertisedRoutes.filter((route) => route !== wanted);
+  const stale = record.advertisedRoutes.filter((route) => !wanted || !sameCidr(route, wanted));
   if (!host.tailscale || !(await host.tailscale.available())) {
     if (wanted) {
       warnings.push(
@@ -362,8 +365,8 @@ async function planTailscale(
   }
   const tailscale = host.tailscale;
   const current = await tailscale.advertisedRoutes();
-  const add = wanted && !current.includes(wanted) ? [wanted] : [];
-  const remove = stale.filter((route) => current.includes(route));
+  const add = wanted && !includesCidr(current, wanted) ? [wanted] : [];
+  const remove = stale.filter((route) => includesCidr(current, route));
   if (add.length === 0 && remove.length === 0) return [];
   const next = mergeAdvertisedRoutes(current, add, remove);
   const parts = [...add.map((r) => `+${r}`), ...remove.map((r) => `-${r}`)].join(" ");
@@ -378,7 +381,7 @@ async function planTailscale(
         return {
           ...current,
           advertisedRoutes: unique([
-            ...current.advertisedRoutes.filter((r) => !remove.includes(r)),
+            ...current.advertisedRoutes.filter((r) => !includesCidr(remove, r)),
             ...add,
           ]),
         };

@@ -18,6 +18,11 @@ export function joolTeardownCommands(): string[][] {
   return [["jool", "instance", "remove", JOOL_INSTANCE]];
 }
 
+/** The IPv6 prefixes in `jool global display` output (pool6 among them), as printed. */
+export function ipv6Prefixes(display: string): string[] {
+  return display.match(/[0-9a-f]*:[0-9a-f:]*\/\d{1,3}/gi) ?? [];
+}
+
 /** `jool -i nat64_relay global display` prints pool6; used to see whether the instance matches. */
 export function joolStatusCommand(): string[] {
   return ["jool", "-i", JOOL_INSTANCE, "global", "display"];

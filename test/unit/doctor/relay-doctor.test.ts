@@ -83,6 +83,32 @@ describe("runRelayDoctor", () => {
     );
   });
 
+  it("jool: one-way traffic is not blamed on a masquerade rule Jool does not use", async () => {
+    const root = await tempRoot();
+    const paths = hostPaths(root);
+    const config = resolvedConfig({ engine: "jool" });
+    const host = fakeHost({ jool: true });
+    host.tailscale.statusJson = { Self: { HostName: "relay", PrimaryRoutes: [config.prefix] } };
+    const plan = await planDataPlane(desiredDataPlane(config, paths), host, EMPTY_RECORD);
+    await applyPlan(plan, EMPTY_RECORD, async () => {});
+    const checks = await runRelayDoctor({
+      paths,
+      config,
+      host,
+      systemd: new OfflineSystemd(root),
+      query: answer,
+      taygaRunning: async () => false,
+      settleMs: 0,
+      ping: async () => {
+        host.nft.bump("inet", "nat64_relay", "from_clients", 3);
+        return false;
+      },
+    });
+    expect(checks.find((c) => c.id === "traffic")?.cause).toBe(
+      "one-way: packets reach Jool but no translated answer goes back to the clients",
+    );
+  });
+
   it("names an advertised but unapproved route, a foreign drop policy and a missing unit", async () => {
     const relay = await healthyRelay();
     relay.host.tailscale.statusJson = { Self: { HostName: "relay", PrimaryRoutes: [] } };

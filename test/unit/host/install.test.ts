@@ -1,15 +1,15 @@
 import { mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { uninstallCommand } from "../../../src/relay-agent/commands/uninstall.ts";
 import { hostPaths, UNIT_NAME } from "../../../src/relay-agent/host/paths.ts";
 import { OfflineSystemd } from "../../../src/relay-agent/host/systemd.ts";
-import { uninstallCommand } from "../../../src/relay-agent/commands/uninstall.ts";
 import { installAgent, uninstallAgent } from "../../../src/relay-agent/install/install.ts";
+import { renderUnit } from "../../../src/relay-agent/install/unit.ts";
 import { applyPlan, planDataPlane } from "../../../src/relay-agent/nat64/apply.ts";
 import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
 import { readRecord, writeRecord } from "../../../src/relay-agent/nat64/record.ts";
 import { fakeHost } from "../../fakes/fake-host.ts";
-import { renderUnit } from "../../../src/relay-agent/install/unit.ts";
 import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 
 const exists = (path: string) =>

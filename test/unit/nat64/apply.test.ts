@@ -110,6 +110,20 @@ describe("apply", () => {
     expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "fd4e:2a91:7c3d:9999::/96"]);
   });
 
+  it("recognizes the prefix in tailscale's prefs however it is spelled", async () => {
+    const host = fakeHost({ routes: ["10.0.0.0/24", "FD4E:2A91:7C3D:6464:0:0:0:0/96"] });
+    const { plan } = await applyOnce(host, await tempRoot());
+    expect(plan.changes.map((c) => c.area)).not.toContain("tailscale");
+    expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "FD4E:2A91:7C3D:6464:0:0:0:0/96"]);
+    expect(
+      mergeAdvertisedRoutes(
+        ["10.0.0.0/24", "FD4E:2A91:7C3D:6464::/96"],
+        [],
+        ["fd4e:2a91:7c3d:6464::/96"],
+      ),
+    ).toEqual(["10.0.0.0/24"]);
+  });
+
   it("skips tailscale with one clear warning when the CLI is absent", async () => {
     const host = fakeHost({ tailscaleInstalled: false });
     const { plan } = await applyOnce(host, await tempRoot());
