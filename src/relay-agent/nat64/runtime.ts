@@ -183,6 +183,7 @@ export class Nat64DataPlane implements DataPlane {
         ...(this.options.launch ? { launch: this.options.launch } : {}),
         ...(this.options.log ? { log: this.options.log } : {}),
         beforeStart: () => this.ensureTun(),
+        exclusive: (task) => this.serialize(task),
       });
       await this.tayga.start();
     } else if (restart || !this.tayga.running()) {

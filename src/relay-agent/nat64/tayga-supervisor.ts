@@ -52,6 +52,12 @@ export interface TaygaSupervisorOptions {
   /** A run this long resets the backoff. */
   readonly stableAfterMs?: number;
   readonly binary?: string;
+  /**
+   * Runs a restart that the supervisor starts on its own (after an exit), so its beforeStart
+   * repair never overlaps the owner's other host changes. Starts the owner asks for (start,
+   * restart) run directly: the owner is already holding its turn.
+   */
+  readonly exclusive?: (task: () => Promise<void>) => Promise<void>;
 }
 
 export class TaygaSupervisor {
@@ -132,7 +138,8 @@ export class TaygaSupervisor {
     this.backoffMs = Math.min(delay * 2, this.options.maxBackoffMs ?? 5000);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      void this.launch();
+      const exclusive = this.options.exclusive ?? ((task) => task());
+      void exclusive(() => this.launch());
     }, delay);
   }
 

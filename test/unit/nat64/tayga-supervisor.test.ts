@@ -124,4 +124,33 @@ describe("TaygaSupervisor", () => {
     expect(supervisor.running()).toBe(true);
     await supervisor.stop();
   });
+
+  it("runs the restarts it starts on its own through the owner's exclusive turn", async () => {
+    vi.useFakeTimers();
+    const children: FakeChild[] = [];
+    const turns: string[] = [];
+    const supervisor = new TaygaSupervisor({
+      confPath: "c",
+      initialBackoffMs: 100,
+      beforeStart: async () => {
+        turns.push("beforeStart");
+      },
+      exclusive: async (task) => {
+        turns.push("turn");
+        await task();
+      },
+      launch: () => {
+        const child = new FakeChild(children.length + 1);
+        children.push(child);
+        return child;
+      },
+    });
+    await supervisor.start();
+    expect(turns).toEqual(["beforeStart"]);
+    children[0]?.exit(1, null);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(turns).toEqual(["beforeStart", "turn", "beforeStart"]);
+    expect(children).toHaveLength(2);
+    await supervisor.stop();
+  });
 });
