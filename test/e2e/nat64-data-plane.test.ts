@@ -335,7 +335,7 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
   it("restores the table, its guard entries and the path within a few seconds after nft flush ruleset", async () => {
     expect(await allowedV4(lab)).toContain(ADDR.target);
     await lab.exec("relay", "nft", ["flush", "ruleset"]);
-    expect(await ping(lab, synthesized(ADDR.target))).toBe(false);
+    // (No "path is down now" probe: the agent may already have repaired it by then.)
     const flushedAt = Date.now();
     let restored = false;
     while (Date.now() - flushedAt < 8000) {
