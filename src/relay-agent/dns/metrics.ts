@@ -66,7 +66,8 @@ export class DnsMetrics {
   cacheHits = 0;
   cacheMisses = 0;
   cacheStale = 0;
-  private readonly upstream = new Map<string, HistogramSeries>();
+  /** Histogram series by upstream, then by outcome. */
+  private readonly upstream = new Map<string, Map<string, HistogramSeries>>();
   private readonly gauges: { cacheEntries: () => number; tcpConnections: () => number };
 
   constructor(gauges: { cacheEntries: () => number; tcpConnections: () => number }) {
@@ -87,8 +88,13 @@ export class DnsMetrics {
   }
 
   observeUpstream(upstream: string, outcome: string, seconds: number): void {
-    const key = `${upstream} ${outcome}`;
-    let series = this.upstream.get(key);
+    // Nested maps: no key string built per observation (this runs once per upstream try).
+    let byOutcome = this.upstream.get(upstream);
+    if (!byOutcome) {
+      byOutcome = new Map();
+      this.upstream.set(upstream, byOutcome);
+    }
+    let series = byOutcome.get(outcome);
     if (!series) {
       series = {
         upstream,
@@ -97,10 +103,10 @@ export class DnsMetrics {
         sum: 0,
         count: 0,
       };
-      this.upstream.set(key, series);
+      byOutcome.set(outcome, series);
     }
-    let bucket = UPSTREAM_BUCKETS.findIndex((bound) => seconds <= bound);
-    if (bucket < 0) bucket = UPSTREAM_BUCKETS.length;
+    let bucket = 0;
+    while (bucket < UPSTREAM_BUCKETS.length && seconds > UPSTREAM_BUCKETS[bucket]!) bucket++;
     series.buckets[bucket]! += 1;
     series.sum += seconds;
     series.count += 1;
@@ -114,10 +120,9 @@ export class DnsMetrics {
       cache: [this.cacheHits, this.cacheMisses, this.cacheStale],
       cacheEntries: this.gauges.cacheEntries(),
       tcpConnections: this.gauges.tcpConnections(),
-      upstream: [...this.upstream.values()].map((series) => ({
-        ...series,
-        buckets: [...series.buckets],
-      })),
+      upstream: [...this.upstream.values()].flatMap((byOutcome) =>
+        [...byOutcome.values()].map((series) => ({ ...series, buckets: [...series.buckets] })),
+      ),
     };
   }
 

@@ -1,6 +1,6 @@
 // DESIGN.md §2 as pure functions: a question under a split zone + what the upstream said about
 // the real name → the answer. No I/O, no clock.
-import { type Cidr, embedValue, isNeverSynthesizedIpv4 } from "../../core/index.ts";
+import { type Cidr, embedValue, NEVER_SYNTHESIZED_IPV4 } from "../../core/index.ts";
 import type { ALookup } from "./upstream-answer.ts";
 import { type AnswerShape, type EmbeddingTemplate, Rcode, RRType } from "./wire.ts";
 
@@ -31,6 +31,23 @@ export function embeddingTemplate(prefix: Cidr): EmbeddingTemplate {
   return { base, octetOffsets: [offsetOf(1), offsetOf(2), offsetOf(3), offsetOf(4)] };
 }
 
+/**
+ * core's NEVER_SYNTHESIZED_IPV4 as 32-bit network/mask pairs: checked once per address on every
+ * upstream answer, without the BigInt arithmetic of the general CIDR helpers.
+ */
+const NEVER_SYNTHESIZED = NEVER_SYNTHESIZED_IPV4.map((range) => ({
+  network: Number(range.network) >>> 0,
+  mask: range.length === 0 ? 0 : (0xffffffff << (32 - range.length)) >>> 0,
+}));
+
+/** Whether a 32-bit IPv4 is special-use and never synthesized (DESIGN.md §2). */
+export function isNeverSynthesized(ipv4: number): boolean {
+  for (const range of NEVER_SYNTHESIZED) {
+    if ((ipv4 & range.mask) >>> 0 === range.network) return true;
+  }
+  return false;
+}
+
 /** Dotted text of a 32-bit IPv4 number. */
 export function ipv4Text(ipv4: number): string {
   return `${ipv4 >>> 24}.${(ipv4 >>> 16) & 0xff}.${(ipv4 >>> 8) & 0xff}.${ipv4 & 0xff}`;
@@ -43,7 +60,7 @@ export function ipv4Text(ipv4: number): string {
 export function synthesizeFromA(lookup: ALookup, maxTtl: number): Synthesized {
   const ttl = Math.min(lookup.ttl, maxTtl);
   if (lookup.kind !== "addresses") return { kind: lookup.kind, ttl };
-  const usable = lookup.ipv4s.filter((ipv4) => !isNeverSynthesizedIpv4(BigInt(ipv4)));
+  const usable = lookup.ipv4s.filter((ipv4) => !isNeverSynthesized(ipv4));
   if (!usable.length) return { kind: "nodata", ttl };
   // slice(): filter() leaves room for 17 elements; the cache keeps this array for its lifetime.
   return { kind: "addresses", ipv4s: usable.slice(), ttl };

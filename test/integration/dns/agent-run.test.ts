@@ -152,7 +152,11 @@ describe("agent run with engine: none", () => {
       }
       const tcp = await tcpQuery("127.0.0.1", port, { name: `missing.${SPLIT}`, type: "AAAA" });
       expect(rcodeOf(tcp.raw)).toBe(3);
-      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      // Workers answer as soon as they have the config; the primary opens the metrics endpoint
+      // only after every worker applied it, so the first scrape may come too early.
+      const metrics = await eventually(async () =>
+        (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+      );
       expect(metrics).toMatch(/nat64_relay_dns_queries_total\{qtype="AAAA",rcode="NOERROR"\} 20/);
       run.child.kill("SIGTERM");
       expect(await run.exit).toBe(0);

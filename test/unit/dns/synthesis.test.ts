@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { cidr, embed, formatIpv6, parseIpv6 } from "../../../src/core/index.ts";
+import {
+  cidr,
+  embed,
+  formatIpv6,
+  isNeverSynthesizedIpv4,
+  parseIpv6,
+} from "../../../src/core/index.ts";
 import {
   answerFromSynthesized,
   answerWithoutUpstream,
   embeddingTemplate,
   ipv4Text,
+  isNeverSynthesized,
   needsUpstream,
   synthesizeFromA,
 } from "../../../src/relay-agent/dns/synthesis.ts";
@@ -85,6 +92,23 @@ describe("AAAA synthesis from the real name's A records", () => {
       kind: "nodata",
       ttl: 60,
     });
+  });
+
+  it("decides special-use IPv4 exactly as core does, at every range edge and at random", () => {
+    const samples = [0, 1, 0xffffffff, 0xfffffffe, 0x7f000000, 0x7fffffff, 0x80000000];
+    for (const edge of ["0.255.255.255", "1.0.0.0", "126.255.255.255", "128.0.0.0"]) {
+      samples.push(ip(edge));
+    }
+    for (const edge of ["169.253.255.255", "169.254.0.0", "169.254.255.255", "169.255.0.0"]) {
+      samples.push(ip(edge));
+    }
+    for (const edge of ["223.255.255.255", "224.0.0.0", "239.255.255.255", "240.0.0.0"]) {
+      samples.push(ip(edge));
+    }
+    for (let i = 0; i < 20_000; i++) samples.push(Math.floor(Math.random() * 2 ** 32));
+    for (const ipv4 of samples) {
+      expect(isNeverSynthesized(ipv4), ipv4Text(ipv4)).toBe(isNeverSynthesizedIpv4(BigInt(ipv4)));
+    }
   });
 
   it("passes NXDOMAIN and NODATA through with their TTLs", () => {
