@@ -67,6 +67,9 @@ class PooledSocket {
   connected = false;
   uses = 0;
   private closed = false;
+  /** Queries waiting for the end of this event-loop turn, sent together (see `enqueue`). */
+  private outbox: { id: number; query: Buffer }[] = [];
+  private readonly flushBound = () => this.flush();
 
   constructor(upstream: HostPort) {
     this.socket = createSocket({ type: upstream.family === 6 ? "udp6" : "udp4" });
@@ -83,6 +86,34 @@ class PooledSocket {
         });
       });
     });
+  }
+
+  /**
+   * Sends `query` once the event loop has handled every reply and client query that was ready:
+   * the upstream is then woken once per burst rather than once per query (on a VM each wake-up
+   * is an inter-processor interrupt). A failed send settles that query as unanswered.
+   */
+  enqueue(id: number, query: Buffer): void {
+    if (this.outbox.length === 0) setImmediate(this.flushBound);
+    this.outbox.push({ id, query });
+  }
+
+  private flush(): void {
+    const outbox = this.outbox;
+    this.outbox = [];
+    for (const { id, query } of outbox) {
+      if (this.closed) {
+        this.settle(id, undefined);
+        continue;
+      }
+      try {
+        this.socket.send(query, (error) => {
+          if (error) this.settle(id, undefined);
+        });
+      } catch {
+        this.settle(id, undefined);
+      }
+    }
   }
 
   get retired(): boolean {
@@ -129,6 +160,8 @@ class PooledSocket {
 
 export class DnsUpstreamClient implements UpstreamClient {
   private readonly upstreams: readonly HostPort[];
+  /** formatHostPort of each upstream, computed once (metrics label and pool key). */
+  private readonly labels: readonly string[];
   private readonly timeoutMs: number;
   private readonly observe: UpstreamTryObserver | undefined;
   private readonly ids = new RandomIds();
@@ -143,17 +176,19 @@ export class DnsUpstreamClient implements UpstreamClient {
     observe?: UpstreamTryObserver;
   }) {
     this.upstreams = options.upstreams;
+    this.labels = options.upstreams.map(formatHostPort);
     this.timeoutMs = options.timeoutMs;
     this.observe = options.observe;
   }
 
   async query(key: string, qtype: number): Promise<UpstreamResult> {
     const reasons: string[] = [];
-    for (const upstream of this.upstreams) {
+    for (let index = 0; index < this.upstreams.length; index++) {
       if (this.closed) break;
-      const label = formatHostPort(upstream);
+      const upstream = this.upstreams[index]!;
+      const label = this.labels[index]!;
       const started = performance.now();
-      let reply = await this.overUdp(upstream, key, qtype);
+      let reply = await this.overUdp(upstream, label, key, qtype);
       if (reply?.kind === "truncated") {
         this.observe?.(label, "truncated", (performance.now() - started) / 1000);
         reply = await this.overTcp(upstream, key, qtype);
@@ -171,8 +206,7 @@ export class DnsUpstreamClient implements UpstreamClient {
     return { ok: false, reason: reasons.join("; ") || "client closed" };
   }
 
-  private socketFor(upstream: HostPort): PooledSocket {
-    const label = formatHostPort(upstream);
+  private socketFor(upstream: HostPort, label: string): PooledSocket {
     let pool = this.pools.get(label);
     if (!pool) {
       pool = [];
@@ -191,10 +225,11 @@ export class DnsUpstreamClient implements UpstreamClient {
 
   private async overUdp(
     upstream: HostPort,
+    label: string,
     key: string,
     qtype: number,
   ): Promise<UpstreamReply | undefined> {
-    const pooled = this.socketFor(upstream);
+    const pooled = this.socketFor(upstream, label);
     if (!pooled.connected) await pooled.ready;
     if (!pooled.connected) return undefined; // closed before it could connect
     let id = this.ids.next();
@@ -210,9 +245,7 @@ export class DnsUpstreamClient implements UpstreamClient {
         resolve,
         timer,
       });
-      pooled.socket.send(encodeUpstreamQuery(id, key, qtype), (error) => {
-        if (error) pooled.settle(id, undefined);
-      });
+      pooled.enqueue(id, encodeUpstreamQuery(id, key, qtype));
     });
   }
 
