@@ -153,6 +153,10 @@ if (mode !== "hot") {
   console.log("-- miss");
   perf(join(dir, "miss.txt"), ["-n", "1", "-t", "5"]);
 }
+const rss = [ours.pid!].map((pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0),
+);
+console.log(`agent RSS at the end: ${(rss[0]! / 1024).toFixed(1)} MB`);
 await stopChild(ours);
 await nsd.stop();
 if (prof.length) console.log(`profiles in ${dir}/prof`);

@@ -296,6 +296,7 @@ async function main(): Promise<void> {
       `(2) ${DISTINCT} distinct names, p99 ms        ${fmt(ours_.miss!.p99ms, 2).padEnd(16)}${fmt(peer_.miss!.p99ms, 2).padEnd(16)}${fmt(ours_.miss!.p99ms / peer_.miss!.p99ms, 2)}`,
       `(3) hot @2000 q/s + 5/s dead, p99 ms       ${fmt(ours_.failure!.p99ms, 2).padEnd(16)}${fmt(peer_.failure!.p99ms, 2).padEnd(16)}${fmt(ours_.failure!.p99ms / peer_.failure!.p99ms, 2)}`,
       `(3) hot @2000 q/s, answered / lost         ${`${ours_.failure!.completed}/${ours_.failure!.lost}`.padEnd(16)}${`${peer_.failure!.completed}/${peer_.failure!.lost}`.padEnd(16)}`,
+      `(1) lost                                   ${String(ours_.hot!.lost).padEnd(16)}${String(peer_.hot!.lost).padEnd(16)}`,
       `(2) lost                                   ${String(ours_.miss!.lost).padEnd(16)}${String(peer_.miss!.lost).padEnd(16)}`,
       "",
       `ours RSS with ${fmt(cached)} cached names: ${fmt(rss, 1)} MB (fill: ${fmt(filled.completed)} answered at ${fmt(filled.qps)} q/s)`,
