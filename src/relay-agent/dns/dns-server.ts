@@ -126,26 +126,41 @@ export class DnsServer {
     for (const address of addresses) {
       const key = formatHostPort(address);
       if (this.listeners.has(key)) continue;
+      const { udp, tcp } = await this.openPair(address, key);
+      this.listeners.set(key, { udp, tcp });
+      this.deps.logger.info({ listen: key, port: udp.port }, "dns: listening on UDP and TCP");
+    }
+  }
+
+  /**
+   * Opens UDP and TCP on one address. With port 0 (tests) TCP takes the port UDP was given so
+   * both answer on one address; that TCP port can already be some connection's local port, so
+   * a few fresh UDP ports are tried before giving up.
+   */
+  private async openPair(
+    address: HostPort,
+    key: string,
+  ): Promise<{ udp: UdpListener; tcp: TcpListener }> {
+    const attempts = address.port === 0 ? 10 : 1;
+    for (let attempt = 1; ; attempt++) {
       const udp = await UdpListener.open(address, this.handler, {
         reusePort: this.deps.reusePort,
         onError: (error) => this.deps.logger.error({ err: error, listen: key }, "dns: UDP error"),
       });
-      // With port 0 (tests), TCP takes the port UDP was given so both answer on one address.
       const tcpAddress = address.port === 0 ? { ...address, port: udp.port } : address;
-      let tcp: TcpListener;
       try {
-        tcp = await TcpListener.open(
+        const tcp = await TcpListener.open(
           tcpAddress,
           this.handler,
           this.deps.tcpLimits ?? DEFAULT_TCP_LIMITS,
           this.deps.reusePort ?? false,
         );
+        return { udp, tcp };
       } catch (error) {
         await udp.close();
-        throw error;
+        const inUse = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+        if (!inUse || attempt >= attempts) throw error;
       }
-      this.listeners.set(key, { udp, tcp });
-      this.deps.logger.info({ listen: key, port: udp.port }, "dns: listening on UDP and TCP");
     }
   }
 

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
@@ -21,12 +22,22 @@ export interface NsdUpstream {
 }
 
 /** A free UDP+TCP port on `host`, found by binding port 0 and closing again. */
+/** A port free for both UDP and TCP on host now (DNS servers take both). */
 export async function freePort(host: string): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
+    const { port } = socket.address();
+    const probe = createServer();
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(false));
+      probe.listen(port, host, () => resolve(true));
+    });
+    if (tcpFree) await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (tcpFree) return port;
+  }
+  throw new Error(`no port free for both UDP and TCP on ${host} after 20 tries`);
 }
 
 export async function startNsd(host: string, zones: readonly NsdZone[]): Promise<NsdUpstream> {

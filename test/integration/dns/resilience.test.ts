@@ -160,7 +160,7 @@ describe("TCP limits", () => {
   it("closes idle connections and refuses connections past the cap", async () => {
     const { port } = await start(
       { upstreams: [nsd.address] },
-      { tcpLimits: { idleTimeoutMs: 200, maxConnections: 2, maxInFlightPerConnection: 8 } },
+      { tcpLimits: { idleTimeoutMs: 1000, maxConnections: 2, maxInFlightPerConnection: 8 } },
     );
     const open = () =>
       new Promise<{ closedAfterMs: Promise<number> }>((resolve) => {
@@ -175,9 +175,10 @@ describe("TCP limits", () => {
     const first = await open();
     const second = await open();
     const third = await open();
-    expect(await third.closedAfterMs).toBeLessThan(150);
-    expect(await first.closedAfterMs).toBeGreaterThanOrEqual(190);
-    expect(await second.closedAfterMs).toBeGreaterThanOrEqual(190);
+    // Wide margins: the idle timeout is 1 s, the refused connection closes at once.
+    expect(await third.closedAfterMs).toBeLessThan(700);
+    expect(await first.closedAfterMs).toBeGreaterThanOrEqual(990);
+    expect(await second.closedAfterMs).toBeGreaterThanOrEqual(990);
   });
 });
 
