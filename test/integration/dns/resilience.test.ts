@@ -72,10 +72,10 @@ describe("upstreams", () => {
   it("keeps answering cached names at once while other names wait on a dead upstream", async () => {
     const { server, port, settings } = await start({
       upstreams: [nsd.address],
-      upstreamTimeoutMs: 800,
+      upstreamTimeoutMs: 2000,
     });
     await udpQuery("127.0.0.1", port, { name: `plain.${SPLIT}`, type: "AAAA" });
-    const dead = labSettings({ upstreams: [silent.address], upstreamTimeoutMs: 800 });
+    const dead = labSettings({ upstreams: [silent.address], upstreamTimeoutMs: 2000 });
     await server.reload({ ...dead, listen: settings.listen });
     const stuck = Array.from({ length: 20 }, (_, index) =>
       udpQuery("127.0.0.1", port, { name: `cold${index}.${SPLIT}`, type: "AAAA" }),
@@ -90,7 +90,8 @@ describe("upstreams", () => {
       latencies.push(performance.now() - started);
       expect(packet.answers).toHaveLength(1);
     }
-    expect(Math.max(...latencies)).toBeLessThan(100);
+    // Far below the 2 s the stuck names wait: cached answers never queue behind them.
+    expect(Math.max(...latencies)).toBeLessThan(500);
     const stuckAnswers = await Promise.all(stuck);
     expect(stuckAnswers.every(({ raw }) => rcodeOf(raw) === 2)).toBe(true);
   });

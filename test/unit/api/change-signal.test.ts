@@ -22,12 +22,14 @@ describe("change signals", () => {
   });
 
   it("the polling signal sleeps one interval, or less when the wait is shorter", async () => {
-    const signal = new PollingSignal(40);
+    // Margins are wide on purpose: CI machines stall; the point is "one interval, not the wait".
+    const signal = new PollingSignal(300);
     let started = Date.now();
     await signal.wait(10_000);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - started).toBeLessThan(5000);
     started = Date.now();
     await signal.wait(5);
-    expect(Date.now() - started).toBeLessThan(40);
+    expect(Date.now() - started).toBeLessThan(250);
   });
 });

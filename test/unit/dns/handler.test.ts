@@ -60,11 +60,12 @@ describe("answering queries under the split zone", () => {
     const { upstream, ask } = handlerHarness();
     upstream.set("hot.tail1234.ts.net", [{ type: "A", data: "100.100.1.3" }]);
     await ask("hot.r9929", "AAAA");
-    upstream.failAfterMs = 800;
-    const slow = ask("cold.r9929", "AAAA", { waitMs: 2000 });
+    upstream.failAfterMs = 2000;
+    const slow = ask("cold.r9929", "AAAA", { waitMs: 4000 });
     const started = performance.now();
     const hot = await ask("hot.r9929", "AAAA");
-    expect(performance.now() - started).toBeLessThan(50);
+    // Far below the 2 s the dead lookup takes: the hot name did not queue behind it.
+    expect(performance.now() - started).toBeLessThan(500);
     expect(hot?.packet.answers).toHaveLength(1);
     expect((await slow)?.rcode).toBe(Rcode.SERVFAIL);
   });
