@@ -1,14 +1,11 @@
 // deleteRelay: removes a relay with no split domains left; its agent tokens go with it.
 import { RelayError } from "../../core/errors.ts";
-import {
-  deleteRelay as deleteRelayRow,
-  findRelayByName,
-  listRelayNodes,
-} from "../storage/relays.ts";
+import { deleteRelay as deleteRelayRow, listRelayNodes } from "../storage/relays.ts";
 import { countSplitDomainsOfRelay } from "../storage/split-domains.ts";
 import { insertCleanup } from "../storage/tailscale-state.ts";
 import { changeExisting } from "./change-existing.ts";
 import type { ServiceContext } from "./context.ts";
+import { existingRelay } from "./existing-relay.ts";
 
 export async function deleteRelay({
   ctx,
@@ -21,13 +18,7 @@ export async function deleteRelay({
     verb: "relay.delete",
     scope: "operator",
     input,
-    find: (database) => findRelayByName(database, input.name),
-    notFound: `no relay named "${input.name}"`,
-    ifMatch: {
-      sent: input.ifMatch,
-      versionOf: (relay) => relay.version,
-      label: `relay "${input.name}"`,
-    },
+    ...existingRelay(ctx, input),
     decide: async (relay, _parsed, at) => {
       const domains = await countSplitDomainsOfRelay(ctx.database, relay.id);
       if (domains > 0) {

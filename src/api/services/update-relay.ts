@@ -13,6 +13,7 @@ import { insertCleanup } from "../storage/tailscale-state.ts";
 import { changeExisting } from "./change-existing.ts";
 import type { ServiceContext } from "./context.ts";
 import { prefixClash } from "./create-relay.ts";
+import { existingRelay } from "./existing-relay.ts";
 import { parseInput } from "./parse.ts";
 import { type RelayView, relayView } from "./schemas.ts";
 
@@ -62,13 +63,7 @@ export async function updateRelay({
     scope: "operator",
     input,
     parse: () => parseInput(UpdateRelayChanges, input.changes),
-    find: (database) => findRelayByName(database, input.name),
-    notFound: `no relay named "${input.name}"`,
-    ifMatch: {
-      sent: input.ifMatch,
-      versionOf: (relay) => relay.version,
-      label: `relay "${input.name}"`,
-    },
+    ...existingRelay(ctx, input),
     decide: async (relay, changes, at) => {
       const merged = parseInput(RelaySettingsInput, applyChanges(relay.settings, changes));
       const settings: StoredRelaySettings = {
