@@ -272,6 +272,8 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
         prefix: PREFIX,
         tunDevice: "nat64relay",
         egressInterfaces: ["eth0"],
+        overlayInterface: "tailscale0",
+        allowFrom: ["100.64.0.0/10", "fd7a:115c:a1e0::/48"],
       });
       // -c: the kernel checks the whole transaction and commits nothing.
       await lab.exec("relay", "nft", ["-c", "-f", "-"], { input: replaceTableScript(table) });

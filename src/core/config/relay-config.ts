@@ -66,7 +66,9 @@ export const RelaySettings = z.strictObject({
   allowFrom: z
     .array(cidrString)
     .default(DEFAULT_ALLOW_FROM)
-    .describe("client sources allowed to query (loopback is always allowed)")
+    .describe(
+      "client sources allowed to query (loopback is always allowed) and, by their IPv6 ranges, to use the translator",
+    )
     .transform((list) => list.map(canonicalCidrText)),
   prefix: z
     .string()
@@ -78,12 +80,16 @@ export const RelaySettings = z.strictObject({
     .default(DEFAULT_POOL)
     .describe("NAT64_V4_POOL tayga maps clients into")
     .transform(canonicalCidrText),
-  overlayInterface: interfaceName.default("tailscale0").describe("OVERLAY_IFACE"),
+  overlayInterface: interfaceName
+    .default("tailscale0")
+    .describe("OVERLAY_IFACE: the only interface IPv6 toward the prefix is accepted on"),
   egressInterfaces: z
     .array(interfaceName)
     .min(1)
     .optional()
-    .describe("where translated IPv4 leaves (masquerade); default: [overlayInterface]"),
+    .describe(
+      "where translated IPv4 leaves (masquerade), and the only way the pool may leave; default: [overlayInterface]",
+    ),
   engine: z.enum(["tayga", "jool", "none"]).default("tayga"),
   advertise: z.boolean().default(true).describe("merge prefix into tailscale --advertise-routes"),
   maxTtl: z.number().int().min(0).max(86400).default(300).describe("cap on answer TTLs (s)"),

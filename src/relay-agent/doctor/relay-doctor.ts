@@ -16,6 +16,7 @@ import { COUNTERS, digestFromComment, NFT_FAMILY, NFT_TABLE } from "../nat64/nft
 import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
+import { foreignTrafficCheck } from "./foreign-traffic-check.ts";
 
 export interface RelayDoctorDeps {
   readonly config: ResolvedRelayConfig;
@@ -377,5 +378,9 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
   if (engine) checks.push(engine);
   if (desired.nft) checks.push(await foreignDropCheck(deps));
   checks.push(await trafficCheck(deps, dns.addresses[0], desired));
+  if (desired.nft) {
+    const counters = await deps.host.nft.counters(NFT_FAMILY, NFT_TABLE).catch(() => ({}));
+    checks.push(foreignTrafficCheck(deps.config, counters));
+  }
   return checks;
 }

@@ -55,6 +55,8 @@ export function desiredDataPlane(config: ResolvedRelayConfig, paths: HostPaths):
     prefix: config.prefix,
     tunDevice: TUN_DEVICE,
     egressInterfaces: config.egressInterfaces,
+    overlayInterface: config.overlayInterface,
+    allowFrom: config.allowFrom,
   });
   if (config.engine === "jool") {
     return {

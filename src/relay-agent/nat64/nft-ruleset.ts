@@ -31,6 +31,10 @@ export const COUNTERS = {
   guardUnknown: "guard_unknown",
   guardSpecial: "guard_special",
   guardLocal: "guard_local",
+  refusedInterface: "refused_interface",
+  refusedSource: "refused_source",
+  refusedEgress: "refused_egress",
+  refusedPool: "refused_pool",
 } as const;
 
 export interface NftTableInput {
@@ -39,6 +43,10 @@ export interface NftTableInput {
   readonly prefix: string;
   readonly tunDevice: string;
   readonly egressInterfaces: readonly string[];
+  /** The only interface IPv6 toward the prefix may arrive on (config `overlayInterface`). */
+  readonly overlayInterface: string;
+  /** Sources that may use the translator (config `allowFrom`; its IPv6 ranges apply here). */
+  readonly allowFrom: readonly string[];
 }
 
 export interface RenderedTable {
@@ -61,6 +69,34 @@ function counterLines(): string[] {
 }
 
 /**
+ * Who may use the translator at all (docs/security.md, "Forwarding path"). IPv6 forwarding is on
+ * for every interface, and tayga hands out a pool address (kept 2 h 4 min, in dynamic.map) to
+ * any source before a filter after it could drop the packet. So at raw priority, before
+ * conntrack, routing and tayga's TUN: IPv6 toward the prefix passes only when it came in on the
+ * overlay from an `allowFrom` source (the tailnet itself prevents spoofing, other links do not),
+ * and IPv4 claiming a pool source passes only when tayga sent it. Nothing else is matched:
+ * forwarding that is not ours (exit node, subnet router) is left alone.
+ */
+function ingressChain(input: NftTableInput): string[] {
+  const prefix = input.prefix;
+  const sources = input.allowFrom.filter((range) => range.includes(":"));
+  const fromAllowed = sources.length
+    ? `ip6 saddr != { ${sources.join(", ")} } `
+    : // No IPv6 range allowed: no client can use the translator (the doctor says so).
+      "";
+  const rules = [
+    `ip6 daddr ${prefix} iifname != ${quote(input.overlayInterface)} counter name ${COUNTERS.refusedInterface} drop`,
+    `ip6 daddr ${prefix} ${fromAllowed}counter name ${COUNTERS.refusedSource} drop`,
+  ];
+  if (input.engine === "tayga") {
+    rules.push(
+      `ip saddr ${input.pool} iifname != ${quote(input.tunDevice)} counter name ${COUNTERS.refusedPool} drop`,
+    );
+  }
+  return chain("refuse_foreign", "type filter hook prerouting priority raw; policy accept;", rules);
+}
+
+/**
  * tayga: the guard sits on the IPv4 side, after translation. Packets from the pool go out only
  * to addresses the DNS handed out (anything but an established or related flow is checked;
  * established ones keep flowing after the entry expires), never to special-use ranges, never to
@@ -71,7 +107,11 @@ function taygaChains(input: NftTableInput): string[][] {
   const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
   const egress = input.egressInterfaces.map(quote).join(", ");
   return [
+    ingressChain(input),
     chain("forward", "type filter hook forward priority filter; policy accept;", [
+      // The pool's IPv4 leaves only where it is masqueraded; only answers come back to it.
+      `ip saddr ${pool} oifname != { ${egress} } counter name ${COUNTERS.refusedEgress} drop`,
+      `ip daddr ${pool} ct state != { established, related } counter name ${COUNTERS.refusedPool} drop`,
       `ip saddr ${pool} ip daddr @${NEVER_V4_SET} counter name ${COUNTERS.guardSpecial} drop`,
       `ip saddr ${pool} ${NOT_TRACKED_FLOW} ip daddr != @${ALLOWED_V4_SET} counter name ${COUNTERS.guardUnknown} drop`,
       `ip saddr ${pool} ${mss}`,
@@ -116,6 +156,7 @@ function joolChains(input: NftTableInput): string[][] {
   const prefix = input.prefix;
   const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
   return [
+    ingressChain(input),
     chain("prerouting", "type filter hook prerouting priority -150; policy accept;", [
       `ip6 daddr ${prefix} ip6 daddr @${NEVER_V6_SET} counter name ${COUNTERS.guardSpecial} drop`,
       `ip6 daddr ${prefix} ${NOT_TRACKED_FLOW} ip6 daddr != @${ALLOWED_V6_SET} counter name ${COUNTERS.guardUnknown} drop`,

@@ -45,6 +45,8 @@ export async function startNsd(lab: Lab): Promise<ChildProcess> {
       "@ IN NS ns1",
       `ns1 IN A ${ADDR.upstream}`,
       `my-vps IN A ${ADDR.target}`,
+      // A host on the relay's LAN (not an egress interface): the pool must not leave that way.
+      `lan-host IN A ${ADDR.lan}`,
       `alias IN CNAME my-vps`,
       "",
     ].join("\n"),

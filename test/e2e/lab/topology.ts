@@ -2,6 +2,8 @@
 //   client  tailscale0 fd7a:115c:a1e0::2/64  ──  relay tailscale0 fd7a:115c:a1e0::1/64
 //   relay   eth0 198.18.1.1/24  ──  target eth0 198.18.1.2/24 (+ .3, + 169.254.169.254/32)
 //   relay   up0  198.18.2.1/24  ──  upstream up0 198.18.2.2/24 (nsd)
+//   relay   lan0 198.18.3.1/24 fdec:3::1/64  ──  lan lan0 198.18.3.2/24 fdec:3::2/64
+//     (optional, `Lab.create({ lan: true })`: a host on the relay's LAN, not on the tailnet)
 // Traffic only ever goes to these namespaces. The target has no route back to the NAT64 pool:
 // without masquerade its answers go nowhere, as on a real tailnet.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -22,7 +24,14 @@ export const ADDR = {
   metadata: "169.254.169.254",
   relayUp: "198.18.2.1",
   upstream: "198.18.2.2",
+  relayLan: "198.18.3.1",
+  lan: "198.18.3.2",
+  relayLan6: "fdec:3::1",
+  lan6: "fdec:3::2",
 } as const;
+
+export const LAN_NET = "198.18.3.0/24";
+export const LAN_NET6 = "fdec:3::/64";
 
 export const PREFIX = "fd4e:2a91:7c3d:6464::/96";
 export const POOL = "192.168.240.0/20";
@@ -35,15 +44,22 @@ export function synthesized(ipv4: string): string {
   return `${PREFIX.slice(0, PREFIX.indexOf("::/"))}::${ipv4}`;
 }
 
-export type Role = "client" | "relay" | "target" | "upstream";
+export type Role = "client" | "relay" | "target" | "upstream" | "lan";
+
+export interface LabOptions {
+  /** Adds the LAN namespace: a host beside the relay that is not on the tailnet. */
+  readonly lan?: boolean;
+}
 
 export class Lab {
   readonly id: string;
   readonly dir: string;
   readonly ns: Record<Role, string>;
+  /** The namespaces this lab made (the LAN one only when asked for). */
+  readonly roles: readonly Role[];
   private readonly children = new Set<ChildProcess>();
 
-  private constructor(id: string, dir: string) {
+  private constructor(id: string, dir: string, options: LabOptions) {
     this.id = id;
     this.dir = dir;
     this.ns = {
@@ -51,7 +67,15 @@ export class Lab {
       relay: `n64e2e-${id}-r`,
       target: `n64e2e-${id}-t`,
       upstream: `n64e2e-${id}-u`,
+      lan: `n64e2e-${id}-l`,
     };
+    this.roles = [
+      "client",
+      "relay",
+      "target",
+      "upstream",
+      ...(options.lan ? ["lan" as const] : []),
+    ];
   }
 
   /** Runs a command in a namespace; rejects with its stderr. */
@@ -92,10 +116,10 @@ export class Lab {
     return child;
   }
 
-  static async create(): Promise<Lab> {
+  static async create(options: LabOptions = {}): Promise<Lab> {
     const id = randomBytes(3).toString("hex");
     const dir = await mkdtemp(join(tmpdir(), "n64e2e-"));
-    const lab = new Lab(id, dir);
+    const lab = new Lab(id, dir, options);
     try {
       await lab.build();
     } catch (error) {
@@ -183,12 +207,67 @@ export class Lab {
     // The client's system resolver is the relay (split DNS stand-in): /etc/netns/<ns>/resolv.conf.
     await mkdir(join("/etc/netns", client), { recursive: true });
     await writeFile(join("/etc/netns", client, "resolv.conf"), `nameserver ${ADDR.relay6}\n`);
+    if (this.roles.includes("lan")) await this.buildLan();
+  }
+
+  /**
+   * The LAN host: a second veth on the relay that is not the overlay. The target and the tailnet
+   * client route the LAN back through the relay, so ordinary forwarding (not ours) can be tested;
+   * the route to the prefix is left to the test (via the relay's link-local address).
+   */
+  private async buildLan(): Promise<void> {
+    const { client, relay, target, lan } = this.ns;
+    await this.ip(["netns", "add", lan]);
+    await this.ip(["-n", lan, "link", "set", "lo", "up"]);
+    await this.ip([
+      "link",
+      "add",
+      "lan0",
+      "netns",
+      relay,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "lan0",
+      "netns",
+      lan,
+    ]);
+    await this.ip(["-n", relay, "addr", "add", `${ADDR.relayLan}/24`, "dev", "lan0"]);
+    await this.ip(["-n", relay, "addr", "add", `${ADDR.relayLan6}/64`, "dev", "lan0", "nodad"]);
+    await this.ip(["-n", lan, "addr", "add", `${ADDR.lan}/24`, "dev", "lan0"]);
+    await this.ip(["-n", lan, "addr", "add", `${ADDR.lan6}/64`, "dev", "lan0", "nodad"]);
+    await this.ip(["-n", relay, "link", "set", "lan0", "up"]);
+    await this.ip(["-n", lan, "link", "set", "lan0", "up"]);
+    await this.ip(["-n", lan, "route", "add", "198.18.1.0/24", "via", ADDR.relayLan]);
+    await this.ip(["-n", target, "route", "add", LAN_NET, "via", ADDR.relayEgress]);
+    await this.ip(["-n", client, "-6", "route", "add", LAN_NET6, "via", ADDR.relay6]);
+    await this.ip(["-n", lan, "-6", "route", "add", "fd7a:115c:a1e0::/64", "via", ADDR.relayLan6]);
+  }
+
+  /** The relay's link-local address on an interface (what a LAN host can route via). */
+  async linkLocal(role: Role, device: string): Promise<string> {
+    const { stdout } = await this.exec(role, "ip", [
+      "-6",
+      "-j",
+      "address",
+      "show",
+      "dev",
+      device,
+      "scope",
+      "link",
+    ]);
+    // Addresses the filter leaves out show up as empty objects.
+    const parsed = JSON.parse(stdout) as { addr_info?: { local?: string }[] }[];
+    const address = parsed[0]?.addr_info?.find((info) => info.local)?.local;
+    if (!address) throw new Error(`${this.ns[role]}: no link-local address on ${device}`);
+    return address;
   }
 
   /** Waits until every link is up with its IPv6 link-local address (DAD done), bounded. */
   async settle(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (const role of ["client", "relay", "target", "upstream"] as const) {
+    for (const role of this.roles) {
       while (Date.now() < deadline) {
         const { stdout } = await this.exec(role, "ip", ["-6", "-br", "address", "show"]);
         const links = stdout.split("\n").filter((line) => line && !line.startsWith("lo "));
@@ -206,7 +285,8 @@ export class Lab {
   async destroy(): Promise<void> {
     for (const child of this.children) child.kill("SIGKILL");
     // Anything still running in our namespaces (tayga orphans included) goes with them.
-    for (const ns of Object.values(this.ns)) {
+    const created = this.roles.map((role) => this.ns[role]);
+    for (const ns of created) {
       const pids = await execFileAsync("ip", ["netns", "pids", ns]).then(
         (r) => r.stdout.split("\n").filter(Boolean),
         () => [] as string[],
@@ -218,7 +298,7 @@ export class Lab {
       }
     }
     await new Promise((r) => setTimeout(r, 100));
-    for (const ns of Object.values(this.ns)) {
+    for (const ns of created) {
       await execFileAsync("ip", ["netns", "delete", ns]).catch(() => {});
     }
     await rm(join("/etc/netns", this.ns.client), { recursive: true, force: true });

@@ -60,6 +60,7 @@ describe("runRelayDoctor", () => {
       "tayga",
       "foreign-drop",
       "traffic",
+      "foreign-traffic",
     ]);
     expect(checks.find((c) => c.id === "dns-udp")?.title).toBe(
       "AAAA relay.r9929 over UDP @[fd7a:115c:a1e0::1]:53",

@@ -52,7 +52,7 @@ describe("apply", () => {
       "192.168.240.0/20",
     ]);
     expect(await host.nft.table("inet", "nat64_relay")).toMatchObject({
-      chains: { forward: 6, input: 1, postrouting: 1 },
+      chains: { refuse_foreign: 3, forward: 8, input: 1, postrouting: 1 },
     });
     expect(await readFile(paths.taygaConf, "utf8")).toContain("tun-device nat64relay");
     expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "fd4e:2a91:7c3d:6464::/96"]);

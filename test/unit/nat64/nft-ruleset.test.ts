@@ -16,7 +16,15 @@ const input = {
   prefix: "fd4e:2a91:7c3d:6464::/96",
   tunDevice: "nat64relay",
   egressInterfaces: ["tailscale0", "eth0"],
+  overlayInterface: "tailscale0",
+  allowFrom: ["100.64.0.0/10", "fd7a:115c:a1e0::/48", "fd00:1::/64"],
 };
+
+/** The body of one chain, header to closing brace. */
+function chainText(body: string, name: string): string {
+  const start = body.indexOf(`chain ${name} {`);
+  return body.slice(start, body.indexOf("\n  }", start));
+}
 
 describe("renderNftTable (tayga)", () => {
   const table = renderNftTable(input);
@@ -55,12 +63,12 @@ describe("renderNftTable (tayga)", () => {
     expect(guard).toBeLessThan(accept);
   });
 
-  it("never forwards to special-use targets, before anything else, and never to the relay itself", () => {
+  it("never forwards to special-use targets, before any accept, and never to the relay itself", () => {
     expect(table.body).toContain(
       "elements = { 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4 }",
     );
     const forward = table.body.slice(table.body.indexOf("chain forward"));
-    expect(forward.split("\n")[2]).toContain("ip daddr @never_v4 counter name guard_special drop");
+    expect(forward.split("\n")[4]).toContain("ip daddr @never_v4 counter name guard_special drop");
     expect(table.body).toContain(
       'iifname "nat64relay" ip saddr 192.168.240.0/20 counter name guard_local drop',
     );
@@ -74,6 +82,10 @@ describe("renderNftTable (tayga)", () => {
       "guard_unknown",
       "guard_special",
       "guard_local",
+      "refused_interface",
+      "refused_source",
+      "refused_egress",
+      "refused_pool",
     ]) {
       expect(table.body).toContain(`counter ${name} {}`);
     }
@@ -83,7 +95,46 @@ describe("renderNftTable (tayga)", () => {
     expect(digestFromComment(/comment "(.*)"/.exec(table.body)?.[1])).toBe(table.digest);
     expect(renderNftTable(input).digest).toBe(table.digest);
     expect(renderNftTable({ ...input, pool: "192.168.0.0/20" }).digest).not.toBe(table.digest);
-    expect(table.ruleCounts).toEqual({ forward: 6, input: 1, postrouting: 1 });
+    expect(table.ruleCounts).toEqual({ refuse_foreign: 3, forward: 8, input: 1, postrouting: 1 });
+    expect(renderNftTable({ ...input, allowFrom: ["fd00:1::/64"] }).digest).not.toBe(table.digest);
+    expect(renderNftTable({ ...input, overlayInterface: "wg0" }).digest).not.toBe(table.digest);
+  });
+
+  it("lets IPv6 toward the prefix in only on the overlay from allowFrom sources, at raw priority before tayga", () => {
+    expect(chainText(table.body, "refuse_foreign").split("\n")).toEqual([
+      "chain refuse_foreign {",
+      "    type filter hook prerouting priority raw; policy accept;",
+      '    ip6 daddr fd4e:2a91:7c3d:6464::/96 iifname != "tailscale0" counter name refused_interface drop',
+      "    ip6 daddr fd4e:2a91:7c3d:6464::/96 ip6 saddr != { fd7a:115c:a1e0::/48, fd00:1::/64 } counter name refused_source drop",
+      '    ip saddr 192.168.240.0/20 iifname != "nat64relay" counter name refused_pool drop',
+    ]);
+  });
+
+  it("refuses the whole prefix when allowFrom has no IPv6 range (no client could be told apart)", () => {
+    const v4only = renderNftTable({ ...input, allowFrom: ["100.64.0.0/10"] });
+    expect(chainText(v4only.body, "refuse_foreign")).toContain(
+      "    ip6 daddr fd4e:2a91:7c3d:6464::/96 counter name refused_source drop",
+    );
+  });
+
+  it("lets the pool's IPv4 leave only through the egress interfaces and come back only as answers", () => {
+    const forward = chainText(table.body, "forward").split("\n");
+    expect(forward.slice(2, 4)).toEqual([
+      '    ip saddr 192.168.240.0/20 oifname != { "tailscale0", "eth0" } counter name refused_egress drop',
+      "    ip daddr 192.168.240.0/20 ct state != { established, related } counter name refused_pool drop",
+    ]);
+  });
+
+  it("matches only the prefix and the pool, so forwarding that is not ours passes untouched", () => {
+    const rules = table.body.split("\n").filter((line) => /^ {4}(ip|ip6|iifname|meta) /.test(line));
+    for (const rule of rules) {
+      expect(rule).toMatch(
+        /(ip6 [sd]addr fd4e:2a91:7c3d:6464::\/96|ip [sd]addr 192\.168\.240\.0\/20)/,
+      );
+    }
+    for (const name of ["refuse_foreign", "forward", "input", "postrouting"]) {
+      expect(chainText(table.body, name)).toContain("policy accept;");
+    }
   });
 });
 
@@ -131,7 +182,16 @@ describe("renderNftTable (jool)", () => {
       "ip6 saddr fd4e:2a91:7c3d:6464::/96 counter name to_clients accept",
     );
     expect(prerouting).not.toContain("to_clients");
-    expect(table.ruleCounts).toEqual({ prerouting: 5, postrouting: 2 });
+    expect(table.ruleCounts).toEqual({ refuse_foreign: 2, prerouting: 5, postrouting: 2 });
+  });
+
+  it("lets IPv6 toward the prefix in only on the overlay from allowFrom sources, before Jool (-75)", () => {
+    expect(chainText(table.body, "refuse_foreign").split("\n")).toEqual([
+      "chain refuse_foreign {",
+      "    type filter hook prerouting priority raw; policy accept;",
+      '    ip6 daddr fd4e:2a91:7c3d:6464::/96 iifname != "tailscale0" counter name refused_interface drop',
+      "    ip6 daddr fd4e:2a91:7c3d:6464::/96 ip6 saddr != { fd7a:115c:a1e0::/48, fd00:1::/64 } counter name refused_source drop",
+    ]);
   });
 });
 

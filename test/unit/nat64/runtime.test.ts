@@ -136,7 +136,7 @@ describe("Nat64DataPlane (agent run's data plane)", () => {
       "table inet nat64_relay differs from the desired ruleset",
     );
     await plane.checkHealth();
-    expect((await host.nft.table(...TABLE))?.chains.forward).toBe(6);
+    expect((await host.nft.table(...TABLE))?.chains.forward).toBe(8);
     expect(await host.nft.elements(...TABLE, "allowed_v4")).toEqual([
       { address: "198.18.1.2", expiresSeconds: 180 },
     ]);
