@@ -133,6 +133,24 @@ export class Lab {
     await execFileAsync("ip", args);
   }
 
+  /** A veth pair made directly inside two namespaces (nothing appears in the root one). */
+  private async veth(name: string, left: string, right: string): Promise<void> {
+    await this.ip([
+      "link",
+      "add",
+      name,
+      "netns",
+      left,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      name,
+      "netns",
+      right,
+    ]);
+  }
+
   private async build(): Promise<void> {
     const { client, relay, target, upstream } = this.ns;
     for (const ns of [client, relay, target, upstream]) {
@@ -140,48 +158,9 @@ export class Lab {
       await this.ip(["-n", ns, "link", "set", "lo", "up"]);
     }
     // Veth pairs are created directly inside the namespaces: nothing appears in the root one.
-    await this.ip([
-      "link",
-      "add",
-      "tailscale0",
-      "netns",
-      client,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "tailscale0",
-      "netns",
-      relay,
-    ]);
-    await this.ip([
-      "link",
-      "add",
-      "eth0",
-      "netns",
-      relay,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "eth0",
-      "netns",
-      target,
-    ]);
-    await this.ip([
-      "link",
-      "add",
-      "up0",
-      "netns",
-      relay,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "up0",
-      "netns",
-      upstream,
-    ]);
+    await this.veth("tailscale0", client, relay);
+    await this.veth("eth0", relay, target);
+    await this.veth("up0", relay, upstream);
     await this.ip(["-n", client, "addr", "add", `${ADDR.client}/64`, "dev", "tailscale0", "nodad"]);
     await this.ip(["-n", relay, "addr", "add", `${ADDR.relay6}/64`, "dev", "tailscale0", "nodad"]);
     await this.ip(["-n", relay, "addr", "add", `${ADDR.relayEgress}/24`, "dev", "eth0"]);
@@ -219,20 +198,7 @@ export class Lab {
     const { client, relay, target, lan } = this.ns;
     await this.ip(["netns", "add", lan]);
     await this.ip(["-n", lan, "link", "set", "lo", "up"]);
-    await this.ip([
-      "link",
-      "add",
-      "lan0",
-      "netns",
-      relay,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "lan0",
-      "netns",
-      lan,
-    ]);
+    await this.veth("lan0", relay, lan);
     await this.ip(["-n", relay, "addr", "add", `${ADDR.relayLan}/24`, "dev", "lan0"]);
     await this.ip(["-n", relay, "addr", "add", `${ADDR.relayLan6}/64`, "dev", "lan0", "nodad"]);
     await this.ip(["-n", lan, "addr", "add", `${ADDR.lan}/24`, "dev", "lan0"]);
