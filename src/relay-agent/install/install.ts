@@ -20,8 +20,8 @@ export interface InstallOptions {
   readonly systemd: Systemd;
   /** The config to install; copied to /etc/nat64-relay/relay.yaml unless one is there. */
   readonly sourceConfig?: string;
-  readonly nodeBinary: string;
-  readonly cliScript: string;
+  /** The command that starts nat64-relay in the unit (launcher.ts). */
+  readonly launcher: readonly string[];
   readonly start: boolean;
 }
 
@@ -88,8 +88,7 @@ export async function installAgent(options: InstallOptions): Promise<InstallRepo
     }
   }
   const unit = renderUnit({
-    nodeBinary: options.nodeBinary,
-    cliScript: options.cliScript,
+    launcher: options.launcher,
     configPath: onHost(paths, configPath),
   });
   const unitExisted = await exists(paths.unitFile);

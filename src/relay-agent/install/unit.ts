@@ -1,8 +1,8 @@
 // The systemd unit `agent install` writes. Pure.
 
 export interface UnitInput {
-  readonly nodeBinary: string;
-  readonly cliScript: string;
+  /** The command that starts nat64-relay (launcher.ts), e.g. [node, bin/nat64-relay.js]. */
+  readonly launcher: readonly string[];
   /** Path as seen on the running host (not under a test root). */
   readonly configPath: string;
 }
@@ -19,7 +19,7 @@ export function renderUnit(input: UnitInput): string {
     "",
     "[Service]",
     "Type=simple",
-    `ExecStart=${input.nodeBinary} ${input.cliScript} agent run --config ${input.configPath}`,
+    `ExecStart=${input.launcher.join(" ")} agent run --config ${input.configPath}`,
     "ExecReload=/bin/kill -HUP $MAINPID",
     "Restart=always",
     "RestartSec=2",

@@ -21,8 +21,7 @@ const exists = (path: string) =>
 describe("the systemd unit", () => {
   it("starts after tailscaled and restarts always", () => {
     const unit = renderUnit({
-      nodeBinary: "/usr/bin/node",
-      cliScript: "/opt/nat64-relay/bin/nat64-relay.js",
+      launcher: ["/usr/bin/node", "/opt/nat64-relay/bin/nat64-relay.js"],
       configPath: "/etc/nat64-relay/relay.yaml",
     });
     expect(unit).toContain("After=network-online.target tailscaled.service");
@@ -48,8 +47,7 @@ describe("install and uninstall", () => {
       paths,
       systemd,
       sourceConfig: source,
-      nodeBinary: "/usr/bin/node",
-      cliScript: "/opt/x.js",
+      launcher: ["/usr/bin/node", "/opt/x.js"],
       start: false,
     });
     expect(report.kept).toEqual([]);
@@ -85,8 +83,7 @@ describe("install and uninstall", () => {
       paths,
       systemd: new OfflineSystemd(root),
       sourceConfig: source,
-      nodeBinary: "n",
-      cliScript: "c",
+      launcher: ["n", "c"],
       start: false,
     });
     expect(report.kept).toEqual([
@@ -103,7 +100,7 @@ describe("agent uninstall", () => {
     const host = fakeHost();
     const systemd = new OfflineSystemd(root);
     if (install) {
-      await installAgent({ paths, systemd, nodeBinary: "n", cliScript: "c", start: false });
+      await installAgent({ paths, systemd, launcher: ["n", "c"], start: false });
     }
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desiredDataPlane(resolvedConfig(), paths), host, record);
