@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkNat64Prefix, embed } from "../../../src/core/index.ts";
 import { rrs, udpQuery } from "../dns/dns-client.ts";
 import { HOSTS, REAL, SPLIT, startRealUpstream } from "../dns/lab.ts";
-import { freePort, type NsdUpstream, stopChild } from "../dns/nsd-upstream.ts";
+import { freePort, type NsdUpstream, stopChild, watchChild } from "../dns/nsd-upstream.ts";
 
 const execFileAsync = promisify(execFile);
 const CHECKOUT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -162,14 +162,7 @@ describe("the package installed with npm install -g", () => {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
-    let output = "";
-    child.stdout?.on("data", (chunk) => {
-      output += String(chunk);
-    });
-    child.stderr?.on("data", (chunk) => {
-      output += String(chunk);
-    });
-    const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const { output, exit } = watchChild(child);
     try {
       const deadline = Date.now() + 20_000;
       let answer: Awaited<ReturnType<typeof udpQuery>> | undefined;
@@ -181,7 +174,7 @@ describe("the package installed with npm install -g", () => {
           300,
         ).catch(() => undefined);
         if (answer === undefined && Date.now() > deadline) {
-          throw new Error(`the installed agent did not answer in 20 s:\n${output}`);
+          throw new Error(`the installed agent did not answer in 20 s:\n${output()}`);
         }
       }
       const check = checkNat64Prefix(

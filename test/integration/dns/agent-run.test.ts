@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkNat64Prefix, embed } from "../../../src/core/index.ts";
 import { rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import { HOSTS, REAL, rcodeOf, SPLIT, startRealUpstream } from "./lab.ts";
-import { freePort, type NsdUpstream, stopChild } from "./nsd-upstream.ts";
+import { freePort, type NsdUpstream, stopChild, watchChild } from "./nsd-upstream.ts";
 
 const BIN = fileURLToPath(new URL("../../../bin/nat64-relay.js", import.meta.url));
 
@@ -35,15 +35,7 @@ function agent(args: string[]): {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NAT64_RELAY_LOG_LEVEL: "info" },
   });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += String(chunk);
-  });
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exit };
+  return { child, ...watchChild(child) };
 }
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

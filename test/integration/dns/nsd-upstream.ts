@@ -95,6 +95,21 @@ export async function startNsd(host: string, zones: readonly NsdZone[]): Promise
   };
 }
 
+/** stdout and stderr of `child` as one growing text, and its exit code. */
+export function watchChild(child: ChildProcess): {
+  output: () => string;
+  exit: Promise<number | null>;
+} {
+  let output = "";
+  const append = (chunk: unknown) => {
+    output += String(chunk);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { output: () => output, exit };
+}
+
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
