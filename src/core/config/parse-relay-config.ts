@@ -16,16 +16,50 @@ export function zodProblems(error: z.ZodError): Problem[] {
   }));
 }
 
-/** YAML is a superset of JSON, so one parser reads both file kinds. */
+/** A relay config is a few KB; a bigger file is a mistake or an attack on the parser. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/**
+ * Aliases resolved while building the value: a real config needs none or a handful; "billion
+ * laughs" documents (aliases of aliases) expand exponentially (the yaml package's guard).
+ */
+const MAX_ALIAS_COUNT = 100;
+
+/** YAML is a superset of JSON, so one parser reads both file kinds. Never throws. */
 export function parseRelayConfigText(text: string): RelayConfigParse {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length) {
-    return {
-      ok: false,
-      problems: document.errors.map((error) => ({ path: "", message: error.message })),
-    };
+  const failed = (message: string): RelayConfigParse => ({
+    ok: false,
+    problems: [{ path: "", message }],
+  });
+  if (text.length > MAX_CONFIG_BYTES) {
+    return failed(
+      `the file is ${text.length} characters long; a relay config is at most ${MAX_CONFIG_BYTES}`,
+    );
   }
-  return parseRelayConfigValue(document.toJS() ?? {});
+  let value: unknown;
+  try {
+    const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (document.errors.length) {
+      return {
+        ok: false,
+        problems: document.errors.map((error) => ({ path: "", message: error.message })),
+      };
+    }
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The yaml package throws ReferenceError on an alias bomb, RangeError on deep nesting.
+    const excessive = error instanceof ReferenceError && /alias/i.test(error.message);
+    return failed(
+      excessive
+        ? `the file expands its YAML aliases (*name) too often (more than ${MAX_ALIAS_COUNT}); write the values out instead`
+        : `the file cannot be read as YAML: ${firstLine(error)}`,
+    );
+  }
+  return parseRelayConfigValue(value ?? {});
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? "";
 }
 
 export function parseRelayConfigValue(value: unknown): RelayConfigParse {

@@ -24,6 +24,46 @@ export interface SplitDomainCheck {
   readonly warnings: SplitDomainWarning[];
 }
 
+/**
+ * Names the DNS does not resolve the usual way, so neither a split domain nor a real suffix
+ * may sit at or below them: `localhost` always means this host (RFC 6761 §6.3), `local` is
+ * multicast DNS (RFC 6762 §3; stub resolvers and Tailscale clients send it to mDNS, not to
+ * split DNS), `invalid` never exists (RFC 6761 §6.4).
+ */
+const SPECIAL_USE_NAMES: Readonly<Record<string, string>> = {
+  localhost: "always resolves to this host itself (RFC 6761 §6.3)",
+  local: "is resolved by multicast DNS on the local link, not by DNS servers (RFC 6762 §3)",
+  invalid: "is guaranteed never to exist (RFC 6761 §6.4)",
+};
+
+function specialUseProblem(name: string): string | undefined {
+  const zone = Object.keys(SPECIAL_USE_NAMES).find((special) => isAtOrBelow(name, special));
+  if (zone === undefined) return undefined;
+  return `"${name}" is under the special-use name "${zone}", which ${SPECIAL_USE_NAMES[zone]}; pick another suffix such as r9929`;
+}
+
+/** A dotted-quad IPv4 literal such as 100.64.1.2 (four all-digit labels, each 0 to 255). */
+function isIpv4Literal(name: string): boolean {
+  const labels = name.split(".");
+  return labels.length === 4 && labels.every((label) => /^[0-9]{1,3}$/.test(label) && +label < 256);
+}
+
+/**
+ * Why `realSuffix` cannot be the suffix of real host names: an IP literal, or an all-digit last
+ * label (no top-level domain is all digits, RFC 3696 §2, and URL parsers read such a host as an
+ * IPv4 address).
+ */
+function realSuffixShapeProblem(realSuffix: string): string | undefined {
+  if (isIpv4Literal(realSuffix)) {
+    return `real suffix "${realSuffix}" is an IPv4 address, not a domain: give the suffix of the real host names, e.g. tail1234.ts.net`;
+  }
+  const lastLabel = realSuffix.slice(realSuffix.lastIndexOf(".") + 1);
+  if (/^[0-9]+$/.test(lastLabel)) {
+    return `real suffix "${realSuffix}" ends in the all-digit label "${lastLabel}": no real domain does (RFC 3696 §2); give the suffix of the real host names, e.g. tail1234.ts.net`;
+  }
+  return undefined;
+}
+
 function isPublicSuffix(name: string): boolean {
   const parsed = parseDomain(name, { allowPrivateDomains: true });
   // tldts treats unknown single labels as suffixes by the "*" rule; only listed ones count.
@@ -49,6 +89,17 @@ export function checkSplitDomain(
   for (const message of dnsNameProblems(realSuffix))
     problems.push({ field: "realSuffix", message });
   if (problems.length) return { normalized, problems, warnings };
+
+  const nameSpecial = specialUseProblem(name);
+  if (nameSpecial) problems.push({ field: "name", message: nameSpecial });
+  if (isIpv4Literal(name)) {
+    problems.push({
+      field: "name",
+      message: `split domain "${name}" is an IPv4 address, not a domain: pick a suffix such as r9929`,
+    });
+  }
+  const suffixProblem = specialUseProblem(realSuffix) ?? realSuffixShapeProblem(realSuffix);
+  if (suffixProblem) problems.push({ field: "realSuffix", message: suffixProblem });
 
   if (name === realSuffix) {
     problems.push({

@@ -97,6 +97,43 @@ splitDomains:
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems[0]?.message).toMatch(/line/);
   });
+
+  it("refuses a YAML alias bomb with one line instead of expanding it", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const name of "bcdefgh") {
+      const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    expect(parseRelayConfigText(levels.join("\n"))).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: "",
+          message:
+            "the file expands its YAML aliases (*name) too often (more than 100); write the values out instead",
+        },
+      ],
+    });
+  });
+
+  it("answers deeply nested and oversized files with one problem, never a throw", () => {
+    for (const text of ["[".repeat(200_000), `${"[".repeat(100_000)}${"]".repeat(100_000)}`]) {
+      const parsed = parseRelayConfigText(text);
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.problems.length).toBeGreaterThan(0);
+      expect(parsed.problems.every((problem) => !problem.message.includes("\n    at "))).toBe(true);
+    }
+    expect(parseRelayConfigText(`# ${"x".repeat(1024 * 1024)}`)).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: "",
+          message: "the file is 1048578 characters long; a relay config is at most 1048576",
+        },
+      ],
+    });
+  });
 });
 
 describe("canonical prefixes", () => {

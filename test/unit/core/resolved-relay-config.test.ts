@@ -32,11 +32,21 @@ describe("node-dependent defaults", () => {
 });
 
 describe("special-use IPv4", () => {
-  it.each(["0.1.2.3", "127.0.0.1", "169.254.169.254", "224.0.0.1", "255.255.255.255"])(
+  it.each([
+    "0.1.2.3",
+    "127.0.0.1",
+    "169.254.169.254",
+    "224.0.0.1",
+    "240.0.0.1",
+    "250.1.2.3",
+    "255.255.255.254",
+    "255.255.255.255",
+  ])(
     "never synthesizes %s",
     (address) => expect(isNeverSynthesizedIpv4(parseIpv4(address)!)).toBe(true),
   );
-  it.each(["100.64.1.2", "192.0.2.33", "10.1.2.3"])("synthesizes %s", (address) =>
+  // A directed broadcast elsewhere looks like a host: x.y.z.255 is one in a /23 (security.md).
+  it.each(["100.64.1.2", "192.0.2.33", "10.1.2.3", "100.101.1.255"])("synthesizes %s", (address) =>
     expect(isNeverSynthesizedIpv4(parseIpv4(address)!)).toBe(false),
   );
 });

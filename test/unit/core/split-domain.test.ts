@@ -87,3 +87,45 @@ describe("split domain loops", () => {
     ]);
   });
 });
+
+describe("special-use names and IP literals", () => {
+  it.each(["localhost", "local", "invalid", "x.local", "a.b.localhost"])(
+    "refuses %s as a split domain (RFC 6761, RFC 6762)",
+    (name) => {
+      const zone = name.split(".").at(-1);
+      expect(problems(name)).toEqual([expect.stringContaining(`special-use name "${zone}"`)]);
+    },
+  );
+
+  it.each(["localhost", "corp.local", "invalid"])("refuses %s as a real suffix", (suffix) => {
+    const check = checkSplitDomain({ name: "r9929", realSuffix: suffix });
+    expect(check.problems.map((problem) => problem.field)).toEqual(["realSuffix"]);
+    expect(check.problems[0]!.message).toContain("special-use name");
+  });
+
+  it("refuses an IPv4 literal as a real suffix or as a split domain", () => {
+    const suffix = checkSplitDomain({ name: "r9929", realSuffix: "100.64.1.2" });
+    expect(suffix.problems).toEqual([
+      {
+        field: "realSuffix",
+        message:
+          'real suffix "100.64.1.2" is an IPv4 address, not a domain: give the suffix of the real host names, e.g. tail1234.ts.net',
+      },
+    ]);
+    expect(checkSplitDomain({ name: "10.1.2.3", realSuffix: REAL }).problems).toEqual([
+      {
+        field: "name",
+        message: 'split domain "10.1.2.3" is an IPv4 address, not a domain: pick a suffix such as r9929',
+      },
+    ]);
+  });
+
+  it("refuses a real suffix whose last label is all digits, but only warns for a split domain", () => {
+    const check = checkSplitDomain({ name: "r9929", realSuffix: "corp.42" });
+    expect(check.problems.map((problem) => problem.field)).toEqual(["realSuffix"]);
+    expect(check.problems[0]!.message).toContain('ends in the all-digit label "42"');
+    const numeric = checkSplitDomain({ name: "9929", realSuffix: REAL });
+    expect(numeric.problems).toEqual([]);
+    expect(numeric.warnings.map((warning) => warning.code)).toEqual(["numeric_last_label"]);
+  });
+});
