@@ -51,6 +51,54 @@ export const RateLimitConfig = z.strictObject({
   action: z.enum(["refuse", "drop"]).default("refuse"),
 });
 
+const ms = (min: number, max: number, fallback: number, meaning: string) =>
+  z.number().int().min(min).max(max).default(fallback).describe(`${meaning} (ms)`);
+
+/** Limits of DNS over TCP per listen address and process (docs/security.md). */
+export const DnsTcpConfig = z.strictObject({
+  idleTimeoutMs: ms(100, 600_000, 10_000, "close a connection with nothing asked for this long"),
+  queryTimeoutMs: ms(
+    100,
+    60_000,
+    5_000,
+    "a query must arrive complete this soon after its first byte",
+  ),
+  lifetimeMs: ms(
+    1_000,
+    86_400_000,
+    120_000,
+    "stop taking queries on a connection this old; close it once answered",
+  ),
+  maxConnections: z.number().int().min(1).max(65_535).default(512).describe("open connections"),
+  maxConnectionsPerSource: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_535)
+    .default(16)
+    .describe("open connections from one source address"),
+  maxInFlightPerConnection: z
+    .number()
+    .int()
+    .min(1)
+    .max(4_096)
+    .default(64)
+    .describe("unanswered queries per connection before reading pauses"),
+  maxUnsentBytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024)
+    .describe("answer bytes a client has not read before reading from it pauses"),
+  unsentTimeoutMs: ms(
+    100,
+    600_000,
+    5_000,
+    "close a connection whose unread answers stay over maxUnsentBytes this long",
+  ),
+});
+
 /** Keys shared by the standalone file and the API's relay resource (everything but splitDomains). */
 export const RelaySettings = z.strictObject({
   listen: z
@@ -93,11 +141,36 @@ export const RelaySettings = z.strictObject({
   engine: z.enum(["tayga", "jool", "none"]).default("tayga"),
   advertise: z.boolean().default(true).describe("merge prefix into tailscale --advertise-routes"),
   maxTtl: z.number().int().min(0).max(86400).default(300).describe("cap on answer TTLs (s)"),
-  cacheSize: z.number().int().min(100).max(10_000_000).default(200_000),
+  cacheSize: z
+    .number()
+    .int()
+    .min(100)
+    .max(10_000_000)
+    .default(200_000)
+    .describe("most real names cached"),
+  cacheBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(16 * 1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024)
+    .describe(
+      "most bytes the cache holds (estimated per entry); whichever of cacheSize and cacheBytes is reached first evicts",
+    ),
+  maxAddressesPerName: z
+    .number()
+    .int()
+    .min(1)
+    .max(4096)
+    .default(64)
+    .describe(
+      "IPv4 addresses kept per real name (the upstream's first ones); AAAA answers carry at most this many",
+    ),
   upstreamTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
   rateLimit: RateLimitConfig.optional().describe("per-source token bucket; absent: off"),
   metricsListen: hostPortString(9153).optional().describe("Prometheus metrics address"),
   queryLog: z.boolean().default(false),
+  dnsTcp: DnsTcpConfig.prefault({}).describe("limits of DNS over TCP"),
 });
 
 /** Runs even when other keys failed, so one pass reports every problem in a file. */

@@ -9,8 +9,9 @@ export class SourceAccessList {
   private readonly ranges: readonly Cidr[];
   private readonly memo = new Map<string, boolean>();
 
-  constructor(allowFrom: readonly string[]) {
-    const ranges = [...LOOPBACK];
+  /** `alwaysAllowed`: loopback, so local tools and health checks always work. */
+  constructor(allowFrom: readonly string[], alwaysAllowed: readonly Cidr[] = LOOPBACK) {
+    const ranges = [...alwaysAllowed];
     for (const text of allowFrom) {
       const parsed = parseCidr(text);
       if (parsed.ok) ranges.push(parsed.cidr);

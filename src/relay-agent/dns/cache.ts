@@ -1,6 +1,7 @@
 // A bounded LRU cache with TTLs and a serve-stale window (RFC 8767). Pure: the caller passes
 // the clock. Keys are real names (wire-form keys), so every split zone mapping to the same
-// real suffix shares entries.
+// real suffix shares entries. Bounded twice: by entries and by the bytes the caller's sizeOf
+// estimates, so big values (a name with many addresses) cannot outgrow memory.
 
 export interface CacheSlot<V> {
   readonly value: V;
@@ -12,6 +13,15 @@ export interface CacheSlot<V> {
   failedRefreshUntil: number;
   /** Last time the entry moved to the recent end of the LRU order. */
   touchedAt: number;
+  /** What sizeOf estimated when it was stored. */
+  readonly bytes: number;
+}
+
+export interface CacheBounds {
+  /** Most entries kept. */
+  readonly entries: number;
+  /** Most estimated bytes kept (sum of sizeOf over the entries). */
+  readonly bytes: number;
 }
 
 const EPOCH = Date.now();
@@ -28,16 +38,28 @@ const TOUCH_INTERVAL_MS = 1000;
 
 export class TtlLruCache<V> {
   private readonly slots = new Map<string, CacheSlot<V>>();
-  private capacity: number;
+  private bounds: CacheBounds;
   private readonly staleWindowMs: number;
+  private readonly sizeOf: (key: string, value: V) => number;
+  private heldBytes = 0;
 
-  constructor(capacity: number, staleWindowMs: number) {
-    this.capacity = capacity;
+  constructor(
+    bounds: CacheBounds,
+    staleWindowMs: number,
+    sizeOf: (key: string, value: V) => number = () => 0,
+  ) {
+    this.bounds = bounds;
     this.staleWindowMs = staleWindowMs;
+    this.sizeOf = sizeOf;
   }
 
   get size(): number {
     return this.slots.size;
+  }
+
+  /** Estimated bytes held (sizeOf summed over the entries). */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** The slot, fresh or stale; undefined (and forgotten) once past its stale window. */
@@ -45,7 +67,7 @@ export class TtlLruCache<V> {
     const slot = this.slots.get(key);
     if (slot === undefined) return undefined;
     if (now >= slot.staleUntil) {
-      this.slots.delete(key);
+      this.remove(key, slot);
       return undefined;
     }
     if (now - slot.touchedAt >= TOUCH_INTERVAL_MS) {
@@ -58,37 +80,51 @@ export class TtlLruCache<V> {
 
   /** Stores `value` for `ttlSeconds`; a TTL of 0 is not cached (RFC 1035 §3.2.1). */
   set(key: string, value: V, ttlSeconds: number, now: number): void {
-    if (ttlSeconds <= 0 || this.capacity <= 0) return;
+    if (ttlSeconds <= 0 || this.bounds.entries <= 0) return;
+    const bytes = this.sizeOf(key, value);
+    // One value over the whole budget would only evict everything else.
+    if (bytes > this.bounds.bytes) return;
     const expiresAt = now + ttlSeconds * 1000;
-    this.slots.delete(key);
+    this.delete(key);
     this.slots.set(key, {
       value,
       expiresAt,
       staleUntil: expiresAt + this.staleWindowMs,
       failedRefreshUntil: 0,
       touchedAt: now,
+      bytes,
     });
+    this.heldBytes += bytes;
     this.evictOverflow();
   }
 
   delete(key: string): void {
-    this.slots.delete(key);
+    const slot = this.slots.get(key);
+    if (slot) this.remove(key, slot);
   }
 
   clear(): void {
     this.slots.clear();
+    this.heldBytes = 0;
   }
 
-  resize(capacity: number): void {
-    this.capacity = capacity;
+  resize(bounds: CacheBounds): void {
+    this.bounds = bounds;
     this.evictOverflow();
   }
 
+  private remove(key: string, slot: CacheSlot<V>): void {
+    this.slots.delete(key);
+    this.heldBytes -= slot.bytes;
+  }
+
+  /** Drops least recently used entries until both bounds hold. */
   private evictOverflow(): void {
-    if (this.slots.size <= this.capacity) return;
-    for (const key of this.slots.keys()) {
-      this.slots.delete(key);
-      if (this.slots.size <= this.capacity) return;
+    const { entries, bytes } = this.bounds;
+    if (this.slots.size <= entries && this.heldBytes <= bytes) return;
+    for (const [key, slot] of this.slots) {
+      this.remove(key, slot);
+      if (this.slots.size <= entries && this.heldBytes <= bytes) return;
     }
   }
 }

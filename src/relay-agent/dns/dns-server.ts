@@ -7,7 +7,7 @@ import { QueryHandler } from "./handler.ts";
 import { DnsMetrics } from "./metrics.ts";
 import { MetricsHttpServer } from "./metrics-http.ts";
 import { AaaaResolver } from "./resolver.ts";
-import { DEFAULT_TCP_LIMITS, type TcpLimits, TcpListener } from "./server-tcp.ts";
+import { TcpListener } from "./server-tcp.ts";
 import { UdpListener } from "./server-udp.ts";
 import type { DnsSettings } from "./settings.ts";
 import { DnsUpstreamClient, type UpstreamClient } from "./upstream.ts";
@@ -20,7 +20,6 @@ export interface DnsServerDeps {
   readonly upstreamClient?: (settings: DnsSettings, metrics: DnsMetrics) => UpstreamClient;
   /** Share the UDP ports with sibling worker processes (SO_REUSEPORT). */
   readonly reusePort?: boolean;
-  readonly tcpLimits?: TcpLimits;
   /** Serve metrics on settings.metricsListen (workers leave this to the primary). */
   readonly serveMetrics?: boolean;
 }
@@ -56,6 +55,7 @@ export class DnsServer {
     this.deps = deps;
     this.metrics = new DnsMetrics({
       cacheEntries: () => this.resolver.cacheSize,
+      cacheBytes: () => this.resolver.cacheBytes,
       tcpConnections: () => {
         let total = 0;
         for (const listener of this.listeners.values()) total += listener.tcp.connections;
@@ -117,6 +117,7 @@ export class DnsServer {
     if (upstreamIdentity(settings) !== upstreamIdentity(this.settings)) {
       this.upstream = (this.deps.upstreamClient ?? realUpstreamClient)(settings, this.metrics);
     }
+    for (const listener of this.listeners.values()) listener.tcp.limits = settings.tcp;
     this.resolver.reconfigure(settings.resolver, this.upstream);
     this.handler.settings = settings.handler;
     this.settings = settings;
@@ -152,7 +153,7 @@ export class DnsServer {
         const tcp = await TcpListener.open(
           tcpAddress,
           this.handler,
-          this.deps.tcpLimits ?? DEFAULT_TCP_LIMITS,
+          this.settings.tcp,
           this.deps.reusePort ?? false,
         );
         return { udp, tcp };

@@ -58,7 +58,8 @@ const TCP_LIMIT = 65_535;
 export class QueryHandler {
   settings: HandlerSettings;
   private readonly resolver: AaaaResolver;
-  private readonly metrics: DnsMetrics;
+  /** Shared with the listeners, which count what they refuse themselves. */
+  readonly metrics: DnsMetrics;
   private readonly logger: Logger;
   private readonly observer: SynthesisObserver | undefined;
   private readonly parsed = newParsedQuery();

@@ -33,6 +33,21 @@ export type RefusedReason = (typeof REFUSED_REASONS)[number];
 export const DROPPED_REASONS = ["rate_limit", "malformed"] as const;
 export type DroppedReason = (typeof DROPPED_REASONS)[number];
 const CACHE_RESULTS = ["hit", "miss", "stale"] as const;
+/**
+ * Why the server closed a TCP connection on its own (docs/security.md): refused at accept
+ * (`source` outside allowFrom, `connection_cap`, `source_cap`), or a per-connection limit
+ * (`idle`, `query_timeout`, `lifetime`, `unsent`: answers piled up unread).
+ */
+export const TCP_CLOSE_REASONS = [
+  "source",
+  "connection_cap",
+  "source_cap",
+  "idle",
+  "query_timeout",
+  "lifetime",
+  "unsent",
+] as const;
+export type TcpCloseReason = (typeof TCP_CLOSE_REASONS)[number];
 
 /** Upper bounds (seconds) of the upstream latency histogram buckets. */
 export const UPSTREAM_BUCKETS = [
@@ -54,23 +69,33 @@ export interface MetricsSnapshot {
   refused: number[];
   dropped: number[];
   cache: number[];
+  tcpClosed: number[];
   cacheEntries: number;
+  cacheBytes: number;
   tcpConnections: number;
   upstream: HistogramSeries[];
+}
+
+/** Values read when scraped. */
+export interface Gauges {
+  readonly cacheEntries: () => number;
+  readonly cacheBytes: () => number;
+  readonly tcpConnections: () => number;
 }
 
 export class DnsMetrics {
   private readonly queries = new Float64Array(QTYPES.length * RCODE_SLOTS);
   private readonly refused = new Float64Array(REFUSED_REASONS.length);
   private readonly dropped = new Float64Array(DROPPED_REASONS.length);
+  private readonly tcpClosed = new Float64Array(TCP_CLOSE_REASONS.length);
   cacheHits = 0;
   cacheMisses = 0;
   cacheStale = 0;
   /** Histogram series by upstream, then by outcome. */
   private readonly upstream = new Map<string, Map<string, HistogramSeries>>();
-  private readonly gauges: { cacheEntries: () => number; tcpConnections: () => number };
+  private readonly gauges: Gauges;
 
-  constructor(gauges: { cacheEntries: () => number; tcpConnections: () => number }) {
+  constructor(gauges: Gauges) {
     this.gauges = gauges;
   }
 
@@ -85,6 +110,10 @@ export class DnsMetrics {
 
   countDropped(reason: DroppedReason): void {
     this.dropped[DROPPED_REASONS.indexOf(reason)]! += 1;
+  }
+
+  countTcpClosed(reason: TcpCloseReason): void {
+    this.tcpClosed[TCP_CLOSE_REASONS.indexOf(reason)]! += 1;
   }
 
   observeUpstream(upstream: string, outcome: string, seconds: number): void {
@@ -118,7 +147,9 @@ export class DnsMetrics {
       refused: [...this.refused],
       dropped: [...this.dropped],
       cache: [this.cacheHits, this.cacheMisses, this.cacheStale],
+      tcpClosed: [...this.tcpClosed],
       cacheEntries: this.gauges.cacheEntries(),
+      cacheBytes: this.gauges.cacheBytes(),
       tcpConnections: this.gauges.tcpConnections(),
       upstream: [...this.upstream.values()].flatMap((byOutcome) =>
         [...byOutcome.values()].map((series) => ({ ...series, buckets: [...series.buckets] })),
@@ -148,14 +179,20 @@ export function sumSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnap
       }
     }
   }
-  const empty = new DnsMetrics({ cacheEntries: () => 0, tcpConnections: () => 0 }).snapshot();
+  const empty = new DnsMetrics({
+    cacheEntries: () => 0,
+    cacheBytes: () => 0,
+    tcpConnections: () => 0,
+  }).snapshot();
   return snapshots.reduce<MetricsSnapshot>(
     (total, snapshot) => ({
       queries: add(total.queries, snapshot.queries),
       refused: add(total.refused, snapshot.refused),
       dropped: add(total.dropped, snapshot.dropped),
       cache: add(total.cache, snapshot.cache),
+      tcpClosed: add(total.tcpClosed, snapshot.tcpClosed),
       cacheEntries: total.cacheEntries + snapshot.cacheEntries,
+      cacheBytes: total.cacheBytes + snapshot.cacheBytes,
       tcpConnections: total.tcpConnections + snapshot.tcpConnections,
       upstream: [...upstream.values()],
     }),
@@ -211,8 +248,24 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
   });
   header("nat64_relay_dns_cache_entries", "gauge", "Real names in the cache");
   out.push(`nat64_relay_dns_cache_entries ${snapshot.cacheEntries}`);
+  header(
+    "nat64_relay_dns_cache_bytes",
+    "gauge",
+    "Estimated memory held by the cache, bytes (bounded by cacheBytes)",
+  );
+  out.push(`nat64_relay_dns_cache_bytes ${snapshot.cacheBytes}`);
   header("nat64_relay_dns_tcp_connections", "gauge", "Open DNS-over-TCP client connections");
   out.push(`nat64_relay_dns_tcp_connections ${snapshot.tcpConnections}`);
+  header(
+    "nat64_relay_dns_tcp_closed_total",
+    "counter",
+    "TCP connections the server refused at accept or closed at a limit, by reason",
+  );
+  TCP_CLOSE_REASONS.forEach((reason, index) => {
+    out.push(
+      `nat64_relay_dns_tcp_closed_total${labels({ reason })} ${snapshot.tcpClosed[index] ?? 0}`,
+    );
+  });
   const histogram = "nat64_relay_dns_upstream_duration_seconds";
   header(
     histogram,

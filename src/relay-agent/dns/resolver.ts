@@ -25,8 +25,32 @@ export type Resolution =
 
 export interface ResolverSettings {
   readonly maxTtl: number;
+  /** Most real names cached. */
   readonly cacheSize: number;
+  /** Most bytes the cache may hold, as cachedBytes() estimates them. */
+  readonly cacheBytes: number;
+  /** Addresses kept per name (the first ones the upstream gave); the rest are left out. */
+  readonly maxAddressesPerName: number;
 }
+
+/**
+ * Estimated heap bytes of one cache entry: measured on Node 24 with 50,000 entries of 1 to 100
+ * addresses (heapUsed after GC): ~230 B per entry plus its key, plus 8 B per address (an
+ * unboxed double). Rounded up so the estimate stays above what is held.
+ */
+const ENTRY_BYTES = 240;
+const ADDRESS_BYTES = 8;
+
+export function cachedBytes(key: string, value: Synthesized): number {
+  return (
+    ENTRY_BYTES + key.length + (value.kind === "addresses" ? value.ipv4s.length : 0) * ADDRESS_BYTES
+  );
+}
+
+const cacheBounds = (settings: ResolverSettings) => ({
+  entries: settings.cacheSize,
+  bytes: settings.cacheBytes,
+});
 
 export class AaaaResolver {
   private readonly cache: TtlLruCache<Synthesized>;
@@ -47,11 +71,15 @@ export class AaaaResolver {
     this.settings = settings;
     this.upstream = upstream;
     this.now = now;
-    this.cache = new TtlLruCache(settings.cacheSize, STALE_WINDOW_MS);
+    this.cache = new TtlLruCache(cacheBounds(settings), STALE_WINDOW_MS, cachedBytes);
   }
 
   get cacheSize(): number {
     return this.cache.size;
+  }
+
+  get cacheBytes(): number {
+    return this.cache.bytes;
   }
 
   /**
@@ -63,7 +91,7 @@ export class AaaaResolver {
       this.cache.clear();
       this.generation++;
     }
-    this.cache.resize(settings.cacheSize);
+    this.cache.resize(cacheBounds(settings));
     this.settings = settings;
     if (upstream !== this.upstream) {
       const old = this.upstream;
@@ -104,7 +132,11 @@ export class AaaaResolver {
     const looked = await this.lookupA(key);
     const now = this.now();
     if (looked.ok) {
-      const result = synthesizeFromA(looked.lookup, this.settings.maxTtl);
+      const result = synthesizeFromA(
+        looked.lookup,
+        this.settings.maxTtl,
+        this.settings.maxAddressesPerName,
+      );
       if (generation === this.generation) this.cache.set(flatKey(key), result, result.ttl, now);
       return { kind: "answer", result, ttl: result.ttl, stale: false };
     }

@@ -10,6 +10,7 @@ import { SourceAccessList } from "./access.ts";
 import type { HandlerSettings } from "./handler.ts";
 import { SourceRateLimiter } from "./rate-limit.ts";
 import type { ResolverSettings } from "./resolver.ts";
+import type { TcpLimits } from "./server-tcp.ts";
 import { embeddingTemplate, negativeTtl } from "./synthesis.ts";
 import { SplitZones } from "./zone.ts";
 
@@ -20,6 +21,7 @@ export interface DnsSettings {
   readonly metricsListen: HostPort | undefined;
   readonly handler: HandlerSettings;
   readonly resolver: ResolverSettings;
+  readonly tcp: TcpLimits;
 }
 
 function hostPort(text: string, defaultPort: number): HostPort {
@@ -60,6 +62,9 @@ export function dnsSettingsFrom(config: ResolvedRelayConfig, serial: number): Dn
     resolver: {
       maxTtl: config.maxTtl,
       cacheSize: config.cacheSize,
+      cacheBytes: config.cacheBytes,
+      maxAddressesPerName: config.maxAddressesPerName,
     },
+    tcp: config.dnsTcp,
   };
 }

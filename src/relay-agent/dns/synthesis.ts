@@ -55,15 +55,21 @@ export function ipv4Text(ipv4: number): string {
 
 /**
  * What the real name's A records become: special-use IPv4 are never synthesized
- * (DESIGN.md §2), and with none left the answer is NODATA. TTL capped by `maxTtl`.
+ * (docs/security.md), and with none left the answer is NODATA. At most `maxAddresses` are
+ * kept, in the upstream's order (a name with hundreds would cost cache memory and answer
+ * bytes for no client's benefit). TTL capped by `maxTtl`.
  */
-export function synthesizeFromA(lookup: ALookup, maxTtl: number): Synthesized {
+export function synthesizeFromA(
+  lookup: ALookup,
+  maxTtl: number,
+  maxAddresses = Number.POSITIVE_INFINITY,
+): Synthesized {
   const ttl = Math.min(lookup.ttl, maxTtl);
   if (lookup.kind !== "addresses") return { kind: lookup.kind, ttl };
   const usable = lookup.ipv4s.filter((ipv4) => !isNeverSynthesized(ipv4));
   if (!usable.length) return { kind: "nodata", ttl };
-  // slice(): filter() leaves room for 17 elements; the cache keeps this array for its lifetime.
-  return { kind: "addresses", ipv4s: usable.slice(), ttl };
+  // slice(): filter() leaves spare room; the cache keeps this array for its lifetime.
+  return { kind: "addresses", ipv4s: usable.slice(0, maxAddresses), ttl };
 }
 
 /** Negative answers from the split zone itself carry its SOA with this TTL (RFC 2308 §3). */

@@ -21,6 +21,7 @@ import {
 } from "../../../src/api/storage/mutation.ts";
 import { openNodeDatabase } from "../../../src/api/storage/node-sqlite.ts";
 import { findRelayByName, insertRelay, listRelays } from "../../../src/api/storage/relays.ts";
+import { DnsTcpConfig } from "../../../src/core/index.ts";
 
 const admin: Caller = { type: "token", tokenId: "t-admin", scope: "admin" };
 const operator: Caller = { type: "token", tokenId: "t-op", scope: "operator" };
@@ -66,8 +67,11 @@ describe("control API services on a real SQLite file", () => {
     advertise: true,
     maxTtl: 300,
     cacheSize: 200_000,
+    cacheBytes: 64 * 1024 * 1024,
+    maxAddressesPerName: 64,
     upstreamTimeoutMs: 1500,
     queryLog: false,
+    dnsTcp: DnsTcpConfig.parse({}),
   };
 
   it("rolls back the whole batch, audit and state version included, when one statement fails", async () => {

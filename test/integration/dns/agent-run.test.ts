@@ -1,18 +1,15 @@
 // `nat64-relay agent run --config <file with engine: none>` as a real process: answers over
 // UDP and TCP, keeps a generated prefix, reloads on SIGHUP, stops on SIGTERM, fails fast on a
 // bad file.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkNat64Prefix, embed } from "../../../src/core/index.ts";
+import { agent, eventually } from "./agent-process.ts";
 import { rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import { HOSTS, REAL, rcodeOf, SPLIT, startRealUpstream } from "./lab.ts";
-import { freePort, type NsdUpstream, stopChild, watchChild } from "./nsd-upstream.ts";
-
-const BIN = fileURLToPath(new URL("../../../bin/nat64-relay.js", import.meta.url));
+import { freePort, type NsdUpstream, stopChild } from "./nsd-upstream.ts";
 
 let nsd: NsdUpstream;
 let dir: string;
@@ -25,28 +22,6 @@ afterAll(async () => {
   await nsd?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-function agent(args: string[]): {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, [BIN, "agent", "run", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NAT64_RELAY_LOG_LEVEL: "info" },
-  });
-  return { child, ...watchChild(child) };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function configYaml(port: number, splitDomains: string[], extraUpstreams: string[] = []): string {
   return [

@@ -258,19 +258,42 @@ describe("answers too large for UDP", () => {
     expect(packet.additionals).toEqual([expect.objectContaining({ type: "OPT" })]);
   });
 
-  it("answers in full over TCP (the upstream's own TC was retried over TCP too)", async () => {
+  it("answers over TCP with the upstream's first maxAddressesPerName (default 64) addresses", async () => {
     const { packet } = await tcpQuery("127.0.0.1", port, { name: `big.${SPLIT}`, type: "AAAA" });
     expect(packet.flag_tc).toBe(false);
-    expect(packet.answers).toHaveLength(count);
     expect(
       rrs(packet.answers)
         .map((answer) => answer.data)
         .sort(),
     ).toEqual(
       aRecords("big")
+        .slice(0, 64)
         .map((r) => synth(r.data))
         .sort(),
     );
+  });
+
+  it("answers in full over TCP with a higher cap (the upstream's own TC was retried over TCP too)", async () => {
+    const wide = await startServer({ upstreams: [nsd.address], maxAddressesPerName: count });
+    try {
+      const { packet } = await tcpQuery("127.0.0.1", wide.port, {
+        name: `big.${SPLIT}`,
+        type: "AAAA",
+      });
+      expect(packet.flag_tc).toBe(false);
+      expect(packet.answers).toHaveLength(count);
+      expect(
+        rrs(packet.answers)
+          .map((answer) => answer.data)
+          .sort(),
+      ).toEqual(
+        aRecords("big")
+          .map((r) => synth(r.data))
+          .sort(),
+      );
+    } finally {
+      await wide.server.close();
+    }
   });
 });
 

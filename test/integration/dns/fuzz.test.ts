@@ -4,17 +4,20 @@ import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 import dnsPacket from "dns-packet";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cidr, embed } from "../../../src/core/index.ts";
 import { DnsServer } from "../../../src/relay-agent/dns/dns-server.ts";
 import { FakeUpstreamClient } from "../../fakes/fake-upstream-client.ts";
 import { encodeAsk, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import { labSettings, PREFIX, REAL, rcodeOf, SPLIT } from "./lab.ts";
+import { type TcpConversation, tcpConversation } from "./tcp-conversation.ts";
 
 const HANDLER_PACKETS = 100_000;
 const UDP_PACKETS = 20_000;
 const TCP_PACKETS = 2_000;
 const SEED = Number(process.env.DNS_FUZZ_SEED ?? 0x5eed);
+/** The fuzz server's dnsTcp.queryTimeoutMs: short, so stalled frames close quickly. */
+const QUERY_TIMEOUT_MS = 500;
 
 /** mulberry32: a small seeded PRNG so a failure can be replayed with DNS_FUZZ_SEED. */
 function prng(seed: number) {
@@ -83,10 +86,13 @@ const synth = (ipv4: string) => embed(cidr(PREFIX), ipv4);
 
 beforeAll(async () => {
   upstream.set(`web.${REAL}`, [{ type: "A", data: "100.100.1.2", ttl: 300 }]);
-  server = await DnsServer.start(labSettings({ upstreams: ["127.0.0.1:9"] }), {
-    logger: pino({ level: "silent" }),
-    upstreamClient: () => upstream,
-  });
+  server = await DnsServer.start(
+    labSettings({ upstreams: ["127.0.0.1:9"], dnsTcp: { queryTimeoutMs: QUERY_TIMEOUT_MS } }),
+    {
+      logger: pino({ level: "silent" }),
+      upstreamClient: () => upstream,
+    },
+  );
   port = server.boundAddresses()[0]!.udpPort;
 });
 afterAll(async () => {
@@ -197,5 +203,117 @@ describe(`fuzzing the DNS server (seed ${SEED})`, () => {
     socket.close();
     expect(replies).toBeGreaterThan(UDP_PACKETS / 4);
     await expectHealthy();
+  });
+
+  describe("TCP framing (RFC 7766 §8: a length prefix, then the message)", () => {
+    const valid = (id: number) => encodeAsk({ name: `web.${SPLIT}`, type: "AAAA" }, id);
+    const frame = (message: Buffer, length = message.length) => {
+      const framed = Buffer.alloc(2 + message.length);
+      framed.writeUInt16BE(length, 0);
+      message.copy(framed, 2);
+      return framed;
+    };
+    const idsOf = (answers: Buffer[]) => answers.map((answer) => answer.readUInt16BE(0));
+    let talk: TcpConversation | undefined;
+    afterEach(() => talk?.socket.destroy());
+
+    it("answers a query sent one byte per write", async () => {
+      talk = await tcpConversation(port);
+      for (const byte of frame(valid(101))) {
+        talk.socket.write(Buffer.from([byte]));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(idsOf(await talk.answers(1))).toEqual([101]);
+    });
+
+    it("answers every frame of a stream cut at random points, merged and split alike", async () => {
+      for (let round = 0; round < 20; round++) {
+        talk = await tcpConversation(port);
+        const ids = Array.from({ length: 1 + int(40) }, (_, index) => round * 100 + index);
+        const stream = Buffer.concat(ids.map((id) => frame(valid(id))));
+        for (let offset = 0; offset < stream.length; ) {
+          const size = 1 + int(Math.min(200, stream.length - offset));
+          talk.socket.write(stream.subarray(offset, offset + size));
+          offset += size;
+          if (int(3) === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        expect(idsOf(await talk.answers(ids.length)).sort((a, b) => a - b)).toEqual(ids);
+        talk.socket.destroy();
+      }
+    });
+
+    it("drops zero-length and shorter-than-a-header frames and answers the next one", async () => {
+      talk = await tcpConversation(port);
+      talk.socket.write(
+        Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.from([1, 2, 3])), frame(valid(202))]),
+      );
+      expect(idsOf(await talk.answers(1))).toEqual([202]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(talk.received()).toHaveLength(1);
+      expect(talk.socket.destroyed).toBe(false);
+    });
+
+    it("closes a connection whose length prefix promises more than ever arrives, at the query deadline", async () => {
+      const metricsBefore = await server.metrics.render();
+      const before = Number(/reason="query_timeout"\} (\d+)/.exec(metricsBefore)?.[1]);
+      talk = await tcpConversation(port);
+      const started = performance.now();
+      talk.socket.write(Buffer.concat([frame(valid(303)), frame(valid(304), 0xffff)]));
+      expect(idsOf(await talk.answers(1))).toEqual([303]);
+      await talk.closed;
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(QUERY_TIMEOUT_MS - 20);
+      // Checked at least once a second: well before the 10 s idle timeout.
+      expect(elapsed).toBeLessThan(5000);
+      const after = await server.metrics.render();
+      expect(Number(/reason="query_timeout"\} (\d+)/.exec(after)?.[1])).toBe(before + 1);
+    });
+
+    it("answers every query of a half-closed connection, then closes it", async () => {
+      talk = await tcpConversation(port);
+      talk.socket.end(Buffer.concat([frame(valid(401)), frame(valid(402)), frame(valid(403))]));
+      await talk.closed;
+      expect(idsOf(talk.received()).sort()).toEqual([401, 402, 403]);
+    });
+
+    it("answers the complete frames of a half-closed connection and discards a cut-off last one", async () => {
+      talk = await tcpConversation(port);
+      const cut = frame(valid(502)).subarray(0, 9);
+      talk.socket.end(Buffer.concat([frame(valid(501)), cut]));
+      await talk.closed;
+      expect(idsOf(talk.received())).toEqual([501]);
+    });
+
+    it("survives random frames with lying lengths over many connections, then answers normally", async () => {
+      for (let connection = 0; connection < 30; connection++) {
+        talk = await tcpConversation(port);
+        const frames = Array.from({ length: 1 + int(30) }, () => {
+          const packet = randomPacket();
+          const roll = int(10);
+          // Lengths that lie: zero, one short, one long, or the maximum.
+          const length =
+            roll === 0
+              ? 0
+              : roll === 1
+                ? Math.max(0, packet.length - 1)
+                : roll === 2
+                  ? packet.length + 1
+                  : roll === 3
+                    ? 0xffff
+                    : packet.length;
+          return frame(packet, length);
+        });
+        const stream = Buffer.concat(frames);
+        for (let offset = 0; offset < stream.length; ) {
+          const size = 1 + int(300);
+          talk.socket.write(stream.subarray(offset, offset + size));
+          offset += size;
+        }
+        if (int(2)) talk.socket.end();
+        await Promise.race([talk.closed, new Promise((resolve) => setTimeout(resolve, 50))]);
+        talk.socket.destroy();
+      }
+      await expectHealthy();
+    });
   });
 });

@@ -159,10 +159,10 @@ describe("serve-stale (RFC 8767) and reload", () => {
 
 describe("TCP limits", () => {
   it("closes idle connections and refuses connections past the cap", async () => {
-    const { port } = await start(
-      { upstreams: [nsd.address] },
-      { tcpLimits: { idleTimeoutMs: 1000, maxConnections: 2, maxInFlightPerConnection: 8 } },
-    );
+    const { port } = await start({
+      upstreams: [nsd.address],
+      dnsTcp: { idleTimeoutMs: 1000, maxConnections: 2, maxInFlightPerConnection: 8 },
+    });
     const open = () =>
       new Promise<{ closedAfterMs: Promise<number> }>((resolve) => {
         const started = performance.now();

@@ -41,9 +41,8 @@ describe("special-use IPv4", () => {
     "250.1.2.3",
     "255.255.255.254",
     "255.255.255.255",
-  ])(
-    "never synthesizes %s",
-    (address) => expect(isNeverSynthesizedIpv4(parseIpv4(address)!)).toBe(true),
+  ])("never synthesizes %s", (address) =>
+    expect(isNeverSynthesizedIpv4(parseIpv4(address)!)).toBe(true),
   );
   // A directed broadcast elsewhere looks like a host: x.y.z.255 is one in a /23 (security.md).
   it.each(["100.64.1.2", "192.0.2.33", "10.1.2.3", "100.101.1.255"])("synthesizes %s", (address) =>

@@ -115,7 +115,8 @@ describe("special-use names and IP literals", () => {
     expect(checkSplitDomain({ name: "10.1.2.3", realSuffix: REAL }).problems).toEqual([
       {
         field: "name",
-        message: 'split domain "10.1.2.3" is an IPv4 address, not a domain: pick a suffix such as r9929',
+        message:
+          'split domain "10.1.2.3" is an IPv4 address, not a domain: pick a suffix such as r9929',
       },
     ]);
   });

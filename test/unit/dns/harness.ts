@@ -34,6 +34,7 @@ export function handlerHarness(
   const resolver = new AaaaResolver(settings.resolver, upstream);
   const metrics = new DnsMetrics({
     cacheEntries: () => resolver.cacheSize,
+    cacheBytes: () => resolver.cacheBytes,
     tcpConnections: () => 0,
   });
   const handler = new QueryHandler({

@@ -6,7 +6,11 @@ import {
   UPSTREAM_BUCKETS,
 } from "../../../src/relay-agent/dns/metrics.ts";
 
-const gauges = (entries: number) => ({ cacheEntries: () => entries, tcpConnections: () => 1 });
+const gauges = (entries: number) => ({
+  cacheEntries: () => entries,
+  cacheBytes: () => entries * 300,
+  tcpConnections: () => 1,
+});
 
 describe("DNS metrics exposition", () => {
   it("counts queries by qtype and rcode, folding unknown types into other", async () => {
@@ -59,6 +63,9 @@ describe("DNS metrics exposition", () => {
     one.countQuery(1, 0);
     two.countQuery(1, 0);
     two.countRefused("zone");
+    one.countTcpClosed("unsent");
+    two.countTcpClosed("unsent");
+    two.countTcpClosed("source_cap");
     one.cacheHits = 4;
     two.cacheHits = 6;
     one.observeUpstream("u", "timeout", 1.5);
@@ -68,6 +75,10 @@ describe("DNS metrics exposition", () => {
     expect(text).toContain('nat64_relay_dns_refused_total{reason="zone"} 1');
     expect(text).toContain('nat64_relay_dns_cache_lookups_total{result="hit"} 10');
     expect(text).toContain("nat64_relay_dns_cache_entries 15");
+    expect(text).toContain("nat64_relay_dns_cache_bytes 4500");
+    expect(text).toContain('nat64_relay_dns_tcp_closed_total{reason="unsent"} 2');
+    expect(text).toContain('nat64_relay_dns_tcp_closed_total{reason="source_cap"} 1');
+    expect(text).toContain('nat64_relay_dns_tcp_closed_total{reason="idle"} 0');
     expect(text).toContain("nat64_relay_dns_tcp_connections 2");
     expect(text).toContain(
       'nat64_relay_dns_upstream_duration_seconds_count{upstream="u",outcome="timeout"} 2',

@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { AaaaResolver, STALE_ANSWER_TTL } from "../../../src/relay-agent/dns/resolver.ts";
+import {
+  AaaaResolver,
+  cachedBytes,
+  STALE_ANSWER_TTL,
+} from "../../../src/relay-agent/dns/resolver.ts";
 import { nameToKey } from "../../../src/relay-agent/dns/wire.ts";
 import { FakeUpstreamClient } from "../../fakes/fake-upstream-client.ts";
 
-const settings = { maxTtl: 300, cacheSize: 100 };
+const settings = {
+  maxTtl: 300,
+  cacheSize: 100,
+  cacheBytes: 1024 * 1024,
+  maxAddressesPerName: 64,
+};
 
 function resolverWithClock() {
   const clock = { now: 1_000_000 };
@@ -66,6 +75,50 @@ describe("AAAA resolver", () => {
     expect(resolution.kind === "answer" && resolution.result).toEqual(
       expect.objectContaining({ kind: "addresses", ipv4s: [0x64640707], ttl: 20 }),
     );
+  });
+});
+
+describe("AAAA resolver memory bounds", () => {
+  it("keeps at most maxAddressesPerName addresses, the upstream's first ones", async () => {
+    const upstream = new FakeUpstreamClient();
+    const resolver = new AaaaResolver({ ...settings, maxAddressesPerName: 3 }, upstream);
+    const ips = Array.from({ length: 10 }, (_, i) => `100.100.9.${i + 1}`);
+    upstream.set(
+      "many.tail1234.ts.net",
+      ips.map((data) => ({ type: "A", data })),
+    );
+    const resolution = await resolver.resolve(nameToKey("many.tail1234.ts.net"));
+    expect(resolution.kind === "answer" && resolution.result).toEqual({
+      kind: "addresses",
+      ipv4s: [0x64640901, 0x64640902, 0x64640903],
+      ttl: expect.any(Number),
+    });
+  });
+
+  it("evicts by the byte estimate: names with many addresses take more of the budget", async () => {
+    const upstream = new FakeUpstreamClient();
+    const budget = 40_000;
+    const resolver = new AaaaResolver(
+      { ...settings, cacheSize: 10_000, cacheBytes: budget, maxAddressesPerName: 100 },
+      upstream,
+    );
+    const ips = Array.from({ length: 100 }, (_, i) => `100.100.${i}.1`);
+    for (let i = 0; i < 200; i++) {
+      const name = `n${String(i).padStart(3, "0")}.tail1234.ts.net`;
+      upstream.set(
+        name,
+        ips.map((data) => ({ type: "A", data })),
+      );
+      await resolver.resolve(nameToKey(name));
+    }
+    const one = cachedBytes(nameToKey("n100.tail1234.ts.net"), {
+      kind: "addresses",
+      ipv4s: new Array(100).fill(0),
+      ttl: 1,
+    });
+    expect(one).toBeGreaterThan(1000);
+    expect(resolver.cacheBytes).toBeLessThanOrEqual(budget);
+    expect(resolver.cacheSize).toBe(Math.floor(budget / one));
   });
 });
 
