@@ -258,19 +258,17 @@ describe("answers too large for UDP", () => {
     expect(packet.additionals).toEqual([expect.objectContaining({ type: "OPT" })]);
   });
 
+  const sortedData = (answers: dnsPacket.DecodedPacket["answers"]) =>
+    rrs(answers)
+      .map((answer) => answer.data)
+      .sort();
+  const sortedSynth = (records: readonly { data: string }[]) =>
+    records.map((r) => synth(r.data)).sort();
+
   it("answers over TCP with the upstream's first maxAddressesPerName (default 64) addresses", async () => {
     const { packet } = await tcpQuery("127.0.0.1", port, { name: `big.${SPLIT}`, type: "AAAA" });
     expect(packet.flag_tc).toBe(false);
-    expect(
-      rrs(packet.answers)
-        .map((answer) => answer.data)
-        .sort(),
-    ).toEqual(
-      aRecords("big")
-        .slice(0, 64)
-        .map((r) => synth(r.data))
-        .sort(),
-    );
+    expect(sortedData(packet.answers)).toEqual(sortedSynth(aRecords("big").slice(0, 64)));
   });
 
   it("answers in full over TCP with a higher cap (the upstream's own TC was retried over TCP too)", async () => {
@@ -282,15 +280,7 @@ describe("answers too large for UDP", () => {
       });
       expect(packet.flag_tc).toBe(false);
       expect(packet.answers).toHaveLength(count);
-      expect(
-        rrs(packet.answers)
-          .map((answer) => answer.data)
-          .sort(),
-      ).toEqual(
-        aRecords("big")
-          .map((r) => synth(r.data))
-          .sort(),
-      );
+      expect(sortedData(packet.answers)).toEqual(sortedSynth(aRecords("big")));
     } finally {
       await wide.server.close();
     }

@@ -33,6 +33,25 @@ export function encodeAsk(ask: Ask, id: number): Buffer {
   });
 }
 
+/** A message with its RFC 7766 length prefix; `length` may lie (for framing tests). */
+export function frame(message: Buffer, length = message.length): Buffer {
+  const framed = Buffer.alloc(2 + message.length);
+  framed.writeUInt16BE(length, 0);
+  message.copy(framed, 2);
+  return framed;
+}
+
+/** Moves every complete length-prefixed message of `buffered` into `out`; returns the rest. */
+export function takeFrames(buffered: Buffer, out: Buffer[]): Buffer {
+  let rest = buffered;
+  while (rest.length >= 2 && rest.length >= 2 + rest.readUInt16BE(0)) {
+    const length = rest.readUInt16BE(0);
+    out.push(rest.subarray(2, 2 + length));
+    rest = rest.subarray(2 + length);
+  }
+  return rest;
+}
+
 let nextId = 1;
 
 export function udpExchange(
@@ -72,7 +91,7 @@ export function tcpExchange(
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     const answers: Buffer[] = [];
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`only ${answers.length}/${messages.length} TCP answers in ${timeoutMs} ms`));
@@ -82,24 +101,10 @@ export function tcpExchange(
       reject(error);
     });
     socket.on("connect", () => {
-      socket.write(
-        Buffer.concat(
-          messages.map((message) => {
-            const framed = Buffer.alloc(2 + message.length);
-            framed.writeUInt16BE(message.length, 0);
-            message.copy(framed, 2);
-            return framed;
-          }),
-        ),
-      );
+      socket.write(Buffer.concat(messages.map((message) => frame(message))));
     });
     socket.on("data", (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const length = buffered.readUInt16BE(0);
-        answers.push(buffered.subarray(2, 2 + length));
-        buffered = buffered.subarray(2 + length);
-      }
+      buffered = takeFrames(Buffer.concat([buffered, chunk]), answers);
       if (answers.length === messages.length) {
         clearTimeout(timer);
         socket.end();

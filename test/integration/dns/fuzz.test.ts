@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cidr, embed } from "../../../src/core/index.ts";
 import { DnsServer } from "../../../src/relay-agent/dns/dns-server.ts";
 import { FakeUpstreamClient } from "../../fakes/fake-upstream-client.ts";
-import { encodeAsk, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
+import { encodeAsk, frame, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import { labSettings, PREFIX, REAL, rcodeOf, SPLIT } from "./lab.ts";
 import { type TcpConversation, tcpConversation } from "./tcp-conversation.ts";
 
@@ -207,12 +207,6 @@ describe(`fuzzing the DNS server (seed ${SEED})`, () => {
 
   describe("TCP framing (RFC 7766 §8: a length prefix, then the message)", () => {
     const valid = (id: number) => encodeAsk({ name: `web.${SPLIT}`, type: "AAAA" }, id);
-    const frame = (message: Buffer, length = message.length) => {
-      const framed = Buffer.alloc(2 + message.length);
-      framed.writeUInt16BE(length, 0);
-      message.copy(framed, 2);
-      return framed;
-    };
     const idsOf = (answers: Buffer[]) => answers.map((answer) => answer.readUInt16BE(0));
     let talk: TcpConversation | undefined;
     afterEach(() => talk?.socket.destroy());

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cidr } from "../../../src/core/index.ts";
 import { SourceAccessList } from "../../../src/relay-agent/dns/access.ts";
 import { type AgentProcess, agent, eventually, metricValue, rssMb } from "./agent-process.ts";
-import { encodeAsk, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
+import { encodeAsk, frame, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import { REAL, rcodeOf, SPLIT, startRealUpstream, startServer } from "./lab.ts";
 import { freePort, type NsdUpstream, startNsd, stopChild } from "./nsd-upstream.ts";
 
@@ -60,13 +60,6 @@ async function startAgent(name: string, extra: string[], upstream = nsd): Promis
   return { run, port, metricsPort, pid: run.child.pid! };
 }
 
-function framed(message: Buffer): Buffer {
-  const frame = Buffer.alloc(2 + message.length);
-  frame.writeUInt16BE(message.length, 0);
-  message.copy(frame, 2);
-  return frame;
-}
-
 /** One UDP and one TCP question a normal client asks, both answered correctly and in time. */
 async function expectNormalAnswers(port: number): Promise<void> {
   const udp = await udpQuery(HOST, port, { name: `plain.${SPLIT}`, type: "AAAA" }, 2000);
@@ -93,9 +86,7 @@ describe("a TCP client that pipelines queries and never reads the answers", () =
       await new Promise((resolve) => hostile.once("connect", resolve));
       // The split apex SOA is answered at once from memory: the cheapest way to make answers.
       const batch = Buffer.concat(
-        Array.from({ length: 2000 }, (_, id) =>
-          framed(encodeAsk({ name: SPLIT, type: "SOA" }, id)),
-        ),
+        Array.from({ length: 2000 }, (_, id) => frame(encodeAsk({ name: SPLIT, type: "SOA" }, id))),
       );
       let sent = 0;
       const pumping = (async () => {
@@ -220,7 +211,7 @@ describe("TCP from a source outside allowFrom", () => {
       const received: Buffer[] = [];
       socket.on("data", (chunk) => received.push(chunk));
       socket.once("connect", () =>
-        socket.write(framed(encodeAsk({ name: `plain.${SPLIT}`, type: "AAAA" }, 7))),
+        socket.write(frame(encodeAsk({ name: `plain.${SPLIT}`, type: "AAAA" }, 7))),
       );
       await new Promise((resolve) => socket.once("close", resolve));
       expect(received).toEqual([]);

@@ -1,6 +1,7 @@
 // A raw DNS-over-TCP connection for framing tests: write any bytes, collect the
 // length-prefixed answers as they come, and know when the server closed it.
 import { connect, type Socket } from "node:net";
+import { takeFrames } from "./dns-client.ts";
 
 export interface TcpConversation {
   readonly socket: Socket;
@@ -16,7 +17,7 @@ export function tcpConversation(port: number, host = "127.0.0.1"): Promise<TcpCo
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, allowHalfOpen: true });
     const answers: Buffer[] = [];
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     const waiters = new Set<() => void>();
     // allowHalfOpen: our side stays writable after the server's FIN, so "end" is the signal.
     const closed = new Promise<void>((done) => {
@@ -25,12 +26,7 @@ export function tcpConversation(port: number, host = "127.0.0.1"): Promise<TcpCo
     });
     socket.on("error", () => {});
     socket.on("data", (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const length = buffered.readUInt16BE(0);
-        answers.push(buffered.subarray(2, 2 + length));
-        buffered = buffered.subarray(2 + length);
-      }
+      buffered = takeFrames(Buffer.concat([buffered, chunk]), answers);
       for (const wake of waiters) wake();
     });
     socket.once("error", reject);
