@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startNsd, stopChild } from "../../test/integration/dns/nsd-upstream.ts";
+import { waitForAnswer } from "./ready.ts";
 
 const mode = process.argv[2] ?? "both";
 const SECONDS = process.env.QUICK_SECONDS ?? "5";
@@ -62,15 +63,7 @@ const ours = spawn(
     },
   },
 );
-for (let i = 0; i < 100; i++) {
-  const dig = spawnSync(
-    "dig",
-    ["+short", "+tries=1", "+time=1", "-p", String(port), "@127.0.0.1", "hot.r9929", "AAAA"],
-    { encoding: "utf8" },
-  );
-  if (dig.stdout.trim()) break;
-  await new Promise((resolve) => setTimeout(resolve, 200));
-}
+await waitForAnswer("127.0.0.1", port, "hot.r9929");
 /** CPU seconds (user + system) of the agent and its worker processes. */
 const cpu = (): number => {
   let pids = [ours.pid!];

@@ -12,6 +12,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SilentUpstream } from "../../test/fakes/silent-upstream.ts";
 import { freePort, startNsd, stopChild } from "../../test/integration/dns/nsd-upstream.ts";
+import { waitForAnswer } from "./ready.ts";
+import { startTcpAttack } from "./tcp-attack.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const PEER_THREADS = Number(process.env.BENCH_PEER_THREADS ?? 1);
@@ -20,6 +22,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const OUTSTANDING = Number(process.env.BENCH_OUTSTANDING ?? 400);
 const DISTINCT = 10_000;
 const CACHED_FOR_RSS = 100_000;
+const TRICKLERS = Number(process.env.BENCH_TRICKLERS ?? 500);
 const HOST = "127.0.0.1";
 const UPSTREAM_HOST = "127.0.54.1";
 const DEAD_HOST = "127.0.54.2";
@@ -47,7 +50,8 @@ async function dnsperf(
   args: string[],
   timeoutSeconds = 2,
 ): Promise<Run> {
-  const output = `${file}.${port}.${Date.now()}.out`;
+  // Unique per run: two dnsperf runs may start in the same millisecond (phase 4).
+  const output = `${file}.${port}.${process.hrtime.bigint()}.out`;
   const handle = await open(output, "w");
   const child = spawn(
     "dnsperf",
@@ -82,32 +86,6 @@ async function dnsperf(
   const rank = Math.ceil(total * 0.99) - 1;
   const p99ms = rank < latencies.length ? latencies[rank]! : Number.POSITIVE_INFINITY;
   return { qps, p99ms, completed, lost };
-}
-
-async function waitForAnswer(port: number, name: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const result = await new Promise<number>((resolve) => {
-      const dig = spawn("dig", [
-        "+short",
-        "+tries=1",
-        "+time=1",
-        "-p",
-        String(port),
-        `@${HOST}`,
-        name,
-        "AAAA",
-      ]);
-      let out = "";
-      dig.stdout.on("data", (chunk) => {
-        out += chunk;
-      });
-      dig.on("exit", () => resolve(out.trim().length));
-    });
-    if (result > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`nothing answered ${name} on port ${port}`);
 }
 
 function rssMb(pids: number[]): Promise<number> {
@@ -228,8 +206,8 @@ async function main(): Promise<void> {
       stdio: ["ignore", "ignore", "inherit"],
     });
     children.push(peer);
-    await waitForAnswer(ourPort, `hot.${SPLIT}`);
-    await waitForAnswer(peerPort, `hot.${REAL}`);
+    await waitForAnswer(HOST, ourPort, `hot.${SPLIT}`);
+    await waitForAnswer(HOST, peerPort, `hot.${REAL}`);
 
     const servers = [
       { label: "ours", port: ourPort, split: SPLIT, dead: DEAD_SPLIT },
@@ -272,6 +250,56 @@ async function main(): Promise<void> {
       results[server.label]!.failure = hotUnderFailure;
     }
 
+    // (4) Normal clients while one TCP client pipelines and never reads and 500 connections
+    // trickle a byte a second (50 sources × 10, under the per-source cap).
+    const ourPids = await childPids(ours.pid!);
+    const rssBeforeAttack = await rssMb(ourPids);
+    const attack = startTcpAttack({
+      host: HOST,
+      port: ourPort,
+      zone: SPLIT,
+      tricklers: TRICKLERS,
+      sources: 50,
+      maxMs: (SECONDS + 30) * 1000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    let rssPeak = await rssMb(ourPids);
+    const sampler = setInterval(() => {
+      rssMb(ourPids).then((value) => {
+        rssPeak = Math.max(rssPeak, value);
+      });
+    }, 250);
+    const tcpDuringAttack = Number(
+      /nat64_relay_dns_tcp_connections (\d+)/.exec(
+        await (await fetch(`http://${HOST}:${metricsPort}/metrics`)).text(),
+      )?.[1] ?? 0,
+    );
+    const hotFile = join(dir, "ours-hot.txt");
+    const [udpUnderAttack, tcpUnderAttack] = await Promise.all([
+      dnsperf(ourPort, hotFile, ["-l", String(SECONDS), "-Q", "2000", "-c", "4", "-q", "100"]),
+      dnsperf(ourPort, hotFile, [
+        "-l",
+        String(SECONDS),
+        "-Q",
+        "200",
+        "-c",
+        "2",
+        "-q",
+        "10",
+        "-m",
+        "tcp",
+      ]),
+    ]);
+    clearInterval(sampler);
+    const attacked = await attack.stop();
+    const afterAttack = await (await fetch(`http://${HOST}:${metricsPort}/metrics`)).text();
+    const closedBy = [
+      ...afterAttack.matchAll(/nat64_relay_dns_tcp_closed_total\{reason="(\w+)"\} (\d+)/g),
+    ]
+      .filter((match) => match[2] !== "0")
+      .map((match) => `${match[1]} ${match[2]}`)
+      .join(", ");
+
     const fill = join(dir, "fill.txt");
     await writeFile(
       fill,
@@ -298,6 +326,12 @@ async function main(): Promise<void> {
       `(3) hot @2000 q/s, answered / lost         ${`${ours_.failure!.completed}/${ours_.failure!.lost}`.padEnd(16)}${`${peer_.failure!.completed}/${peer_.failure!.lost}`.padEnd(16)}`,
       `(1) lost                                   ${String(ours_.hot!.lost).padEnd(16)}${String(peer_.hot!.lost).padEnd(16)}`,
       `(2) lost                                   ${String(ours_.miss!.lost).padEnd(16)}${String(peer_.miss!.lost).padEnd(16)}`,
+      "",
+      `(4) under TCP attack: 1 non-reading client + ${TRICKLERS} trickling connections (${tcpDuringAttack} open at the start)`,
+      `(4) hot UDP @2000 q/s, p99 ms              ${fmt(udpUnderAttack.p99ms, 2)} (answered/lost ${udpUnderAttack.completed}/${udpUnderAttack.lost})`,
+      `(4) hot TCP @200 q/s, p99 ms               ${fmt(tcpUnderAttack.p99ms, 2)} (answered/lost ${tcpUnderAttack.completed}/${tcpUnderAttack.lost})`,
+      `(4) ours RSS before / peak during          ${fmt(rssBeforeAttack, 1)} / ${fmt(rssPeak, 1)} MB`,
+      `(4) attack: ${fmt(attacked.pipelined)} queries pipelined unread, ${fmt(attacked.reopened)} reconnects; server closed: ${closedBy || "none"}`,
       "",
       `ours RSS with ${fmt(cached)} cached names: ${fmt(rss, 1)} MB (fill: ${fmt(filled.completed)} answered at ${fmt(filled.qps)} q/s)`,
       "targets: (1) ours/peer >= 0.80, (2) >= 8,000 q/s, (3) p99 <= 5 ms, RSS <= 150 MB",
