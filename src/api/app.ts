@@ -8,7 +8,9 @@ import { HTTPException } from "hono/http-exception";
 import packageJson from "../../package.json" with { type: "json" };
 import { zodProblems } from "../core/config/parse-relay-config.ts";
 import { isRelayError } from "../core/errors.ts";
+import { bodySizeLimit, jsonDepthLimit } from "./body-limits.ts";
 import { errorBody, HTTP_STATUS } from "./http-errors.ts";
+import { DEFAULT_API_LIMITS } from "./limits.ts";
 import { registerHealthz } from "./routes/healthz.ts";
 import type { AppDeps, AppEnv } from "./routes/shared.ts";
 import { registerAgentConfig } from "./routes/v1-agent-config.ts";
@@ -82,6 +84,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }
     await next();
   });
+
+  app.use("*", bodySizeLimit((deps.limits ?? DEFAULT_API_LIMITS).maxBodyBytes));
+  app.use("*", jsonDepthLimit());
 
   app.onError((error, c) => {
     const requestId = c.get("requestId") ?? newRequestId();

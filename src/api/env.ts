@@ -14,7 +14,11 @@ const seconds = (fallback: number, max: number) =>
 
 export const ApiEnv = z
   .object({
-    HOST: z.string().min(1).default("0.0.0.0"),
+    /**
+     * Node listen address. Loopback by default: the API holds tokens and answers anyone who
+     * reaches it, so exposing it (a tailnet IP, or 0.0.0.0 behind a proxy) is a choice.
+     */
+    HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8787),
     DATABASE_PATH: z.string().min(1).default("./data/nat64-relay.db"),
     ADMIN_TOKEN: optionalText.pipe(
@@ -36,6 +40,21 @@ export const ApiEnv = z
     AGENT_MAX_WAIT_SECONDS: seconds(60, 300),
     /** Workers: how often a long poll re-reads D1 while it waits. */
     AGENT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
+    /** Requests with a larger body answer 413 before anything reads it (both runtimes). */
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(65_536),
+    /** Node: open connections at most; further ones are closed at once (Workers: the platform). */
+    MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+    /** Node: a connection with no request or response bytes for this long is closed. */
+    IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Nodes one relay may have; a report from one more new node answers 409. */
+    RELAY_MAX_NODES: z.coerce.number().int().min(1).max(1000).default(16),
+    /** A relay node silent this long is deleted (when its relay next hears from a new node). */
+    RELAY_NODE_PRUNE_SECONDS: z.coerce.number().int().min(3600).max(31_536_000).default(604_800),
     LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),

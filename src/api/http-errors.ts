@@ -5,6 +5,7 @@ import { ERROR_CODES, type ErrorCode, type Problem } from "../core/errors.ts";
 
 export const HTTP_STATUS = {
   invalid_input: 400,
+  payload_too_large: 413,
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,

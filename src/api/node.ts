@@ -1,11 +1,13 @@
 // Node entry: SQLite file via node:sqlite, migrations at start, the app on HOST:PORT, an
 // in-process notifier for long polls and a timer for the reconciler.
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { pino } from "pino";
 import { formatProblems, isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
+import { limitConnections } from "./connection-limits.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import { ReconcileRunner } from "./reconciler/runner.ts";
@@ -75,6 +77,10 @@ export async function startNodeApi(
     const started = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, () =>
       resolve(started),
     );
+    limitConnections(started as Server, {
+      maxConnections: env.MAX_CONNECTIONS,
+      idleTimeoutMs: env.IDLE_TIMEOUT_SECONDS * 1000,
+    });
   });
   const { port } = server.address() as AddressInfo;
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
@@ -105,10 +111,12 @@ export async function startNodeApi(
 const HELP = `Usage: nat64-relay api
 
 Serves the control API (Hono on Node, SQLite via node:sqlite). Configuration from the environment:
-  HOST (0.0.0.0), PORT (8787), DATABASE_PATH (./data/nat64-relay.db), ADMIN_TOKEN,
+  HOST (127.0.0.1), PORT (8787), DATABASE_PATH (./data/nat64-relay.db), ADMIN_TOKEN,
   TAILSCALE_API_KEY or TAILSCALE_OAUTH_CLIENT_ID + TAILSCALE_OAUTH_CLIENT_SECRET,
   TAILSCALE_TAILNET (-), TAILSCALE_API_BASE_URL (https://api.tailscale.com),
-  RECONCILE_INTERVAL_SECONDS (300), AGENT_MAX_WAIT_SECONDS (60), LOG_LEVEL (info).
+  RECONCILE_INTERVAL_SECONDS (300), AGENT_MAX_WAIT_SECONDS (60), LOG_LEVEL (info),
+  MAX_BODY_BYTES (65536), MAX_CONNECTIONS (1024), IDLE_TIMEOUT_SECONDS (30),
+  RELAY_MAX_NODES (16), RELAY_NODE_PRUNE_SECONDS (604800).
 See docs/api.md.`;
 
 export async function main(argv: string[]): Promise<number> {

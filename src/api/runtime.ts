@@ -50,5 +50,10 @@ export async function buildDeps(options: {
         })),
     maxWaitSeconds: options.env.AGENT_MAX_WAIT_SECONDS,
     logError: options.logError,
+    limits: {
+      maxBodyBytes: options.env.MAX_BODY_BYTES,
+      maxNodesPerRelay: options.env.RELAY_MAX_NODES,
+      nodePruneSeconds: options.env.RELAY_NODE_PRUNE_SECONDS,
+    },
   };
 }

@@ -2,6 +2,7 @@
 
 export const ERROR_CODES = [
   "invalid_input", // the caller sent something malformed; the message says which field and why
+  "payload_too_large", // the request body is over the configured size limit
   "unauthenticated", // no or unknown credentials
   "forbidden", // credentials valid, scope too small
   "not_found",

@@ -7,6 +7,7 @@ export * from "./ip.ts";
 export * from "./rfc6052.ts";
 export * from "./special-use.ts";
 export * from "./validation/dns-name.ts";
+export * from "./validation/json-bounds.ts";
 export * from "./validation/nat64-pool.ts";
 export * from "./validation/nat64-prefix.ts";
 export * from "./validation/split-domain.ts";

@@ -5,7 +5,7 @@ import { type AnyD1Database, drizzle } from "drizzle-orm/d1";
 import { PollingSignal } from "../../src/api/change-signal.ts";
 import { databaseOf } from "../../src/api/storage/database.ts";
 import { schema } from "../../src/api/storage/schema.ts";
-import { type ApiHarness, buildHarness } from "../integration/api/harness.ts";
+import { type ApiHarness, buildHarness, type HarnessExtra } from "../integration/api/harness.ts";
 
 let migrated = false;
 
@@ -38,8 +38,11 @@ export async function prepareD1(): Promise<void> {
   for (const statement of WIPE) await env.DB.prepare(statement).run();
 }
 
-export async function d1Harness(mode: "apply" | "plan" = "apply"): Promise<ApiHarness> {
+export async function d1Harness(
+  mode: "apply" | "plan" = "apply",
+  extra: HarnessExtra = {},
+): Promise<ApiHarness> {
   await prepareD1();
   const database = databaseOf(drizzle(env.DB as unknown as AnyD1Database, { schema }));
-  return buildHarness({ database, changeSignal: new PollingSignal(25), mode });
+  return buildHarness({ database, changeSignal: new PollingSignal(25), mode, extra });
 }

@@ -18,6 +18,7 @@ import {
 } from "../storage/tailscale-state.ts";
 import type { SplitDnsMap, TailscaleApi, TailscaleDevice } from "../tailscale/api.ts";
 import { canonicalTailnetAddress } from "../tailscale/tailnet-address.ts";
+import { planSteps } from "./plan-steps.ts";
 import type { RelaySyncState, SyncReport } from "./report.ts";
 
 export interface ReconcileDeps {
@@ -101,31 +102,20 @@ function plan(
   at: string,
   staleSeconds: number,
 ): SyncReport {
-  const steps: string[] = [];
+  const steps = planSteps(desired);
   const relays: Record<string, RelaySyncState> = {};
   for (const relay of desired) {
     const state = emptyState();
-    // Without the device list, the addresses the agents reported (validated) are the best guess.
-    const reported = [...new Set(relay.nodes.flatMap((node) => node.addresses))].sort();
-    const nameservers = reported.length ? reported : null;
     for (const node of relay.staleNodes) state.drift.push(staleDrift(node, staleSeconds));
     for (const domain of relay.domains) {
       state.splitDns.push({
         domain,
-        desired: nameservers,
+        // Only the device list says which addresses are the node's; an agent's report does not.
+        desired: null,
         actual: null,
         inSync: false,
-        note: "plan mode: not checked",
+        note: "plan mode: not checked; the nameservers are the node's Tailscale IPs as the admin console shows them",
       });
-      if (nameservers) {
-        steps.push(
-          `Admin console → DNS → Nameservers → Add nameserver → Custom: enter ${nameservers.join(", ")}, turn on "Restrict to domain (Split DNS)" and enter "${domain}"; save.`,
-        );
-      } else {
-        steps.push(
-          `Start the agent of relay "${relay.name}" so it reports its Tailscale addresses; then add split DNS for "${domain}" pointing at them.`,
-        );
-      }
       state.drift.push(`split DNS for ${domain}: unknown (no Tailscale credentials)`);
     }
     for (const node of relay.nodes) {
@@ -137,9 +127,6 @@ function plan(
         approved: null,
         note: "plan mode: not checked",
       });
-      steps.push(
-        `Admin console → Machines → ${node.hostname} → ⋯ → Edit route settings… → under Subnet routes tick ${relay.prefix}; save. (Or add to the policy file: "autoApprovers": {"routes": {"${relay.prefix}": ["tag:relay"]}} and tag the node tag:relay.)`,
-      );
       state.drift.push(
         `route ${relay.prefix} on ${node.hostname}: unknown (no Tailscale credentials)`,
       );

@@ -4,6 +4,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { ErrorBody } from "../http-errors.ts";
+import type { ApiLimits } from "../limits.ts";
 import type { SyncReport } from "../reconciler/report.ts";
 import type { Caller, ChangeKind, ServiceContext } from "../services/context.ts";
 import type { ChangeSignal } from "../services/get-agent-config.ts";
@@ -22,6 +23,8 @@ export interface AppDeps {
   /** Upper bound of ?wait= on GET /v1/agent/config, in seconds. */
   readonly maxWaitSeconds: number;
   readonly logError: (error: unknown, requestId: string) => void;
+  /** Body size, nodes per relay, node pruning; absent: DEFAULT_API_LIMITS. */
+  readonly limits?: ApiLimits;
 }
 
 export type AppEnv = {
@@ -36,6 +39,7 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     caller: c.get("caller"),
     now: deps.now,
     changed: deps.onChange,
+    ...(deps.limits ? { limits: deps.limits } : {}),
   };
 }
 
@@ -46,6 +50,7 @@ const errorContent = (description: string) => ({
 
 export const errors = {
   400: errorContent("invalid input: `problems` names each field path"),
+  413: errorContent("the body is larger than MAX_BODY_BYTES"),
   401: errorContent("missing, unknown or revoked token"),
   403: errorContent("the token's scope does not allow this"),
   404: errorContent("no such resource"),

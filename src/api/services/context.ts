@@ -1,6 +1,7 @@
 // What every service verb receives: who calls, the database, the clock, and where to announce
 // a committed change. Transports (HTTP, Slack, CLI) build it; verbs never read env or globals.
 import { RelayError } from "../../core/errors.ts";
+import type { ApiLimits } from "../limits.ts";
 import type { Database } from "../storage/database.ts";
 import { recordRefusal, StaleStateError } from "../storage/mutation.ts";
 
@@ -19,6 +20,8 @@ export interface ServiceContext {
   readonly now: () => Date;
   /** Called after a commit: wakes long-polling agents, schedules a reconcile. */
   readonly changed: (kinds: readonly ChangeKind[]) => void;
+  /** Bounds on what a caller can make us store; absent: DEFAULT_API_LIMITS. */
+  readonly limits?: ApiLimits;
 }
 
 export function actorOf(caller: Caller): string {

@@ -2,8 +2,17 @@
 // or a changed identity is a mutation (audited, reconciled); a plain heartbeat is bookkeeping.
 import { z } from "zod";
 import { RelayError } from "../../core/errors.ts";
+import { dnsNameProblems } from "../../core/validation/dns-name.ts";
+import { jsonValueDepth } from "../../core/validation/json-bounds.ts";
+import { DEFAULT_API_LIMITS } from "../limits.ts";
 import { commitMutation, readStateVersion } from "../storage/mutation.ts";
-import { findRelayById, findRelayNode, upsertRelayNode } from "../storage/relays.ts";
+import {
+  countRelayNodes,
+  deleteSilentRelayNodes,
+  findRelayById,
+  findRelayNode,
+  upsertRelayNode,
+} from "../storage/relays.ts";
 import { canonicalTailnetAddress } from "../tailscale/tailnet-address.ts";
 import { actorOf, isoNow, requireAgentOf, type ServiceContext, withFreshState } from "./context.ts";
 import { parseInput } from "./parse.ts";
@@ -21,12 +30,51 @@ const TailnetAddress = z.string().transform((text, ctx) => {
   return canonical;
 });
 
+/**
+ * The node's host name as Tailscale shows it: LDH labels (RFC 1123 §2.1), nothing else. It is
+ * shown to admins (plan-mode steps, drift), so no spaces, newlines or punctuation get in.
+ */
+const NodeHostname = z
+  .string()
+  .min(1)
+  .max(253)
+  .superRefine((text, ctx) => {
+    const problems = dnsNameProblems(text.toLowerCase());
+    if (problems.length) {
+      ctx.addIssue({
+        code: "custom",
+        message: "a host name: letters, digits and inner hyphens, labels joined by dots (RFC 1123)",
+      });
+    }
+  });
+
+/** Bounds on the doctor summary: stored per node and shown in /v1/status. */
+export const MAX_DOCTOR_BYTES = 4096;
+export const MAX_DOCTOR_DEPTH = 4;
+
+const DoctorSummary = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  if (bytes > MAX_DOCTOR_BYTES) {
+    ctx.addIssue({
+      code: "custom",
+      message: `the doctor summary is ${bytes} bytes as JSON; the limit is ${MAX_DOCTOR_BYTES}`,
+    });
+  }
+  const depth = jsonValueDepth(value);
+  if (depth > MAX_DOCTOR_DEPTH) {
+    ctx.addIssue({
+      code: "custom",
+      message: `the doctor summary is nested ${depth} levels deep; the limit is ${MAX_DOCTOR_DEPTH}`,
+    });
+  }
+});
+
 export const ReportAgentStatusInput = z.strictObject({
   nodeId: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,128}$/, "a Tailscale node id: letters, digits, _ and -")
     .describe("tailscale status --json: Self.ID (stable node id)"),
-  hostname: z.string().min(1).max(253).describe("Self.HostName"),
+  hostname: NodeHostname.describe("Self.HostName (RFC 1123 host name)"),
   addresses: z
     .array(TailnetAddress)
     .min(1)
@@ -35,10 +83,9 @@ export const ReportAgentStatusInput = z.strictObject({
       "Self.TailscaleIPs. Only checked against the device list: split DNS uses the addresses Tailscale shows for the node",
     ),
   appliedRevision: z.number().int().nonnegative().describe("config revision the agent runs"),
-  doctor: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe("doctor summary, e.g. {ok: true, failed: []}"),
+  doctor: DoctorSummary.optional().describe(
+    `doctor summary, e.g. {ok: true, failed: []}; at most ${MAX_DOCTOR_BYTES} bytes as JSON, ${MAX_DOCTOR_DEPTH} levels deep`,
+  ),
 });
 export type ReportAgentStatusInput = z.infer<typeof ReportAgentStatusInput>;
 
@@ -79,13 +126,22 @@ export async function reportAgentStatus({
   if (identityChanged) {
     await withFreshState(ctx, async () => {
       const readVersion = await readStateVersion(ctx.database);
+      // Counted on the state the commit's guard checks: two new nodes at once cannot both fit.
+      if (!known) await makeRoomForNewNode(ctx, relayId, relay.name);
       await commitMutation(ctx.database, {
         readVersion,
         at,
         audit: {
           actor: actorOf(ctx.caller),
           verb: "agent.identity",
-          input: { relay: relay.name, ...body },
+          // The identity only: the doctor summary is status, not part of the change.
+          input: {
+            relay: relay.name,
+            nodeId: node.nodeId,
+            hostname: node.hostname,
+            addresses: node.addresses,
+            appliedRevision: node.appliedRevision,
+          },
         },
         statements: (db) => [upsertRelayNode(db, node)],
       });
@@ -100,4 +156,27 @@ export async function reportAgentStatus({
     currentRevision: relay.configRevision,
     upToDate: body.appliedRevision === relay.configRevision,
   };
+}
+
+/**
+ * A new node for this relay: forget nodes silent longer than the prune age, then refuse when the
+ * relay still has as many nodes as it may (an agent token cannot grow the table without bound).
+ */
+async function makeRoomForNewNode(
+  ctx: ServiceContext,
+  relayId: string,
+  relayName: string,
+): Promise<void> {
+  const limits = ctx.limits ?? DEFAULT_API_LIMITS;
+  const silentSince = new Date(ctx.now().getTime() - limits.nodePruneSeconds * 1000);
+  await ctx.database.batch([
+    deleteSilentRelayNodes(ctx.database.db, relayId, silentSince.toISOString()),
+  ]);
+  const count = await countRelayNodes(ctx.database, relayId);
+  if (count >= limits.maxNodesPerRelay) {
+    throw new RelayError(
+      "conflict",
+      `relay "${relayName}" already has ${count} nodes (RELAY_MAX_NODES is ${limits.maxNodesPerRelay}); nodes silent for ${limits.nodePruneSeconds} s are removed (RELAY_NODE_PRUNE_SECONDS)`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 // Relay rows and their reported nodes.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { z } from "zod";
 import type { RelaySettings } from "../../core/config/relay-config.ts";
@@ -183,6 +183,26 @@ export async function findRelayNode(
     .where(and(eq(relayNodes.relayId, relayId), eq(relayNodes.nodeId, nodeId)))
     .get();
   return row && toNodeRecord(row);
+}
+
+export async function countRelayNodes(database: Database, relayId: string): Promise<number> {
+  const row = await database.db
+    .select({ count: sql<number>`count(*)` })
+    .from(relayNodes)
+    .where(eq(relayNodes.relayId, relayId))
+    .get();
+  return Number(row?.count ?? 0);
+}
+
+/** Deletes a relay's nodes whose last report is older than `before` (ISO time). */
+export function deleteSilentRelayNodes(
+  db: Db,
+  relayId: string,
+  before: string,
+): BatchItem<"sqlite"> {
+  return db
+    .delete(relayNodes)
+    .where(and(eq(relayNodes.relayId, relayId), lt(relayNodes.lastSeenAt, before)));
 }
 
 export function upsertRelayNode(db: Db, node: RelayNodeRecord): BatchItem<"sqlite"> {

@@ -1,6 +1,7 @@
 // An app over a given database with a Tailscale API fake, for route tests on Node and in
 // workerd alike (no node: imports here).
 import { createApp } from "../../../src/api/app.ts";
+import type { ApiLimits } from "../../../src/api/limits.ts";
 import { reconcile } from "../../../src/api/reconciler/reconcile.ts";
 import type { AppDeps } from "../../../src/api/routes/shared.ts";
 import { ensureBootstrapAdmin } from "../../../src/api/services/bootstrap-admin.ts";
@@ -26,12 +27,19 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+export interface HarnessExtra {
+  readonly limits?: ApiLimits;
+  readonly now?: () => Date;
+}
+
 export async function buildHarness(options: {
   database: Database;
   changeSignal: ChangeSignal;
   notify?: () => void;
   mode?: "apply" | "plan";
   close?: () => Promise<void>;
+  /** Limits other than the defaults, and a clock for tests of time-based pruning. */
+  extra?: HarnessExtra;
 }): Promise<ApiHarness> {
   const fake = new FakeTailscaleApi();
   const sleeps: number[] = [];
@@ -47,7 +55,7 @@ export async function buildHarness(options: {
             sleeps.push(ms);
           },
         });
-  const now = () => new Date();
+  const now = options.extra?.now ?? (() => new Date());
   const deps: AppDeps = {
     database: options.database,
     now,
@@ -59,6 +67,7 @@ export async function buildHarness(options: {
     reconcileNow: () => reconcile({ database: options.database, tailscale, now }),
     maxWaitSeconds: 30,
     logError: (error) => console.error(error),
+    ...(options.extra?.limits ? { limits: options.extra.limits } : {}),
   };
   const adminToken = await ensureBootstrapAdmin({
     ctx: { database: options.database, caller: { type: "system" }, now, changed: () => {} },

@@ -4,9 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InProcessNotifier } from "../../../src/api/change-signal.ts";
 import { openNodeDatabase } from "../../../src/api/storage/node-sqlite.ts";
-import { type ApiHarness, buildHarness } from "./harness.ts";
+import { type ApiHarness, buildHarness, type HarnessExtra } from "./harness.ts";
 
-export async function nodeHarness(mode: "apply" | "plan" = "apply"): Promise<ApiHarness> {
+export async function nodeHarness(
+  mode: "apply" | "plan" = "apply",
+  extra: HarnessExtra = {},
+): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), "nat64-relay-api-"));
   const { database, close } = await openNodeDatabase(join(dir, "api.db"));
   const notifier = new InProcessNotifier();
@@ -15,6 +18,7 @@ export async function nodeHarness(mode: "apply" | "plan" = "apply"): Promise<Api
     changeSignal: notifier,
     notify: () => notifier.notify(),
     mode,
+    extra,
     close: async () => {
       close();
       rmSync(dir, { recursive: true, force: true });

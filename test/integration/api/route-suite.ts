@@ -658,9 +658,9 @@ export function describeRouteSuite(runtime: string, makeHarness: HarnessFactory)
         };
         expect(report.mode).toBe("plan");
         expect(report.steps.join("\n")).toContain(
-          'enter 100.64.0.1, turn on "Restrict to domain (Split DNS)" and enter "r9929"',
+          'the agent "edge-1" reported "100.64.0.1": use them only if Machines shows the same), turn on "Restrict to domain (Split DNS)" and enter "r9929"',
         );
-        expect(report.steps.join("\n")).toContain("Machines → edge-1");
+        expect(report.steps.join("\n")).toContain('Machines → "edge-1" (node ID "nEdge1")');
         expect(report.steps.join("\n")).toContain("fd4e:2a91:7c3d:6464::/96");
         expect(api.fake.calls).toEqual([]);
       } finally {

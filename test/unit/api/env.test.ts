@@ -16,11 +16,16 @@ describe("API configuration", () => {
   it("fills the documented defaults", () => {
     const env = readApiEnv({});
     expect(env).toMatchObject({
-      HOST: "0.0.0.0",
+      HOST: "127.0.0.1",
       PORT: 8787,
       DATABASE_PATH: "./data/nat64-relay.db",
       TAILSCALE_TAILNET: "-",
       TAILSCALE_API_BASE_URL: "https://api.tailscale.com",
+      MAX_BODY_BYTES: 65_536,
+      MAX_CONNECTIONS: 1024,
+      IDLE_TIMEOUT_SECONDS: 30,
+      RELAY_MAX_NODES: 16,
+      RELAY_NODE_PRUNE_SECONDS: 604_800,
     });
     expect(tailscaleAuthOf(env)).toBeUndefined();
   });
@@ -29,6 +34,14 @@ describe("API configuration", () => {
     expect(readApiEnv({}).RELAY_NODE_STALE_SECONDS).toBe(600);
     expect(readApiEnv({ RELAY_NODE_STALE_SECONDS: "120" }).RELAY_NODE_STALE_SECONDS).toBe(120);
     expect(problemsOf({ RELAY_NODE_STALE_SECONDS: "5" })).toEqual(["RELAY_NODE_STALE_SECONDS"]);
+  });
+
+  it("bounds the request and node limits", () => {
+    expect(problemsOf({ MAX_BODY_BYTES: "10" })).toEqual(["MAX_BODY_BYTES"]);
+    expect(problemsOf({ MAX_CONNECTIONS: "0" })).toEqual(["MAX_CONNECTIONS"]);
+    expect(problemsOf({ IDLE_TIMEOUT_SECONDS: "0" })).toEqual(["IDLE_TIMEOUT_SECONDS"]);
+    expect(problemsOf({ RELAY_MAX_NODES: "0" })).toEqual(["RELAY_MAX_NODES"]);
+    expect(problemsOf({ RELAY_NODE_PRUNE_SECONDS: "60" })).toEqual(["RELAY_NODE_PRUNE_SECONDS"]);
   });
 
   it("names the exact bad key", () => {

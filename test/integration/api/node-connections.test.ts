@@ -1,0 +1,97 @@
+// The Node server's connection bounds (MAX_CONNECTIONS, IDLE_TIMEOUT_SECONDS): idle connections
+// beyond the cap are closed at once, silent ones after the idle timeout, /healthz answers
+// afterwards, and a long poll longer than the idle timeout still gets its answer. Loopback only;
+// the flood is bounded in count (100 sockets) and time.
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readApiEnv } from "../../../src/api/env.ts";
+import { type NodeApi, startNodeApi } from "../../../src/api/node.ts";
+
+const FLOOD = 100;
+const CAP = 20;
+
+function openIdle(port: number): Promise<{ socket: Socket; closedAt: () => number | undefined }> {
+  return new Promise((resolve) => {
+    let closedAt: number | undefined;
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      closedAt = Date.now();
+    });
+    socket.once("connect", () => resolve({ socket, closedAt: () => closedAt }));
+    socket.once("close", () => resolve({ socket, closedAt: () => closedAt }));
+  });
+}
+
+describe("Node API connection bounds", () => {
+  let dir: string;
+  let api: NodeApi;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "nat64-relay-conn-"));
+    const env = readApiEnv({
+      PORT: "0",
+      DATABASE_PATH: join(dir, "api.db"),
+      RECONCILE_INTERVAL_SECONDS: "0",
+      LOG_LEVEL: "silent",
+      MAX_CONNECTIONS: String(CAP),
+      IDLE_TIMEOUT_SECONDS: "1",
+      AGENT_MAX_WAIT_SECONDS: "3",
+    });
+    api = await startNodeApi(env, { print: () => {} });
+    token = api.bootstrapToken ?? "";
+  });
+  afterAll(async () => {
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("binds loopback by default", () => {
+    expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("closes idle connections beyond the cap at once and the rest after the idle timeout; /healthz then answers", async () => {
+    const startedAt = Date.now();
+    const sockets = await Promise.all(Array.from({ length: FLOOD }, () => openIdle(api.port)));
+    await new Promise((r) => setTimeout(r, 300));
+    const open = sockets.filter((s) => s.closedAt() === undefined).length;
+    expect(open).toBeLessThanOrEqual(CAP);
+    expect(open).toBeGreaterThan(0);
+    // Idle timeout 1 s: every silent connection is gone well within 5 s.
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && sockets.some((s) => s.closedAt() === undefined)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sockets.filter((s) => s.closedAt() === undefined)).toEqual([]);
+    const lastClosed = Math.max(...sockets.map((s) => s.closedAt() ?? 0));
+    expect(lastClosed - startedAt).toBeGreaterThanOrEqual(900);
+    const health = await fetch(`${api.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it("answers a long poll that waits longer than the idle timeout", async () => {
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const created = await fetch(`${api.url}/v1/relays`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ name: "edge" }),
+    });
+    expect(created.status).toBe(201);
+    const { agentToken } = (await created.json()) as { agentToken: string };
+    const first = await fetch(`${api.url}/v1/agent/config`, {
+      headers: { authorization: `Bearer ${agentToken}` },
+    });
+    const etag = first.headers.get("etag") ?? "";
+    await first.arrayBuffer();
+    const began = Date.now();
+    const waited = await fetch(`${api.url}/v1/agent/config?wait=3`, {
+      headers: { authorization: `Bearer ${agentToken}`, "if-none-match": etag },
+    });
+    expect(waited.status).toBe(304);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(2500);
+  });
+});
