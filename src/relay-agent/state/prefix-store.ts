@@ -1,9 +1,10 @@
 // The NAT64 prefix the agent generated when the config has none: made once, kept in
 // `<stateDir>/prefix`, and read back on every start so AAAA answers never change under clients.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { checkNat64Prefix, ulaPrefixFromGlobalId } from "../../core/index.ts";
+import { writeFileAtomic } from "./atomic-write.ts";
 
 export const DEFAULT_STATE_DIR = "/var/lib/nat64-relay";
 export const PREFIX_FILE = "prefix";
@@ -21,7 +22,7 @@ export async function readKeptPrefix(stateDir: string): Promise<string | undefin
 
 /**
  * The kept prefix, generating an RFC 4193 ULA /96 from 5 random bytes (the global ID) the
- * first time. Written to a temporary file and renamed, so a crash never leaves half a prefix.
+ * first time. Written atomically, so a crash never leaves half a prefix.
  */
 export async function loadOrCreatePrefix(
   stateDir: string,
@@ -30,10 +31,6 @@ export async function loadOrCreatePrefix(
   const kept = await readKeptPrefix(stateDir);
   if (kept) return { prefix: kept, created: false };
   const prefix = ulaPrefixFromGlobalId(random(5));
-  await mkdir(stateDir, { recursive: true, mode: 0o755 });
-  const path = join(stateDir, PREFIX_FILE);
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${prefix}\n`, { mode: 0o644 });
-  await rename(temporary, path);
+  await writeFileAtomic(join(stateDir, PREFIX_FILE), `${prefix}\n`);
   return { prefix, created: true };
 }

@@ -1,0 +1,53 @@
+// Who this relay node is on the tailnet, from `tailscale status --json` (Self): the stable node
+// id, the host name and the Tailscale addresses the API cross-checks against its device list.
+import { z } from "zod";
+import type { TailscaleCli } from "../host/tailscale-cli.ts";
+
+export interface NodeIdentity {
+  readonly nodeId: string;
+  readonly hostname: string;
+  readonly addresses: readonly string[];
+}
+
+/** The part of `tailscale status --json` the agent reads; everything else passes unchecked. */
+const TailscaleStatusSelf = z.object({
+  BackendState: z.string().optional(),
+  Self: z.object({
+    ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "a stable node id"),
+    HostName: z.string().min(1).max(253),
+    TailscaleIPs: z.array(z.string()).min(1, "no Tailscale IPs (is tailscale up?)"),
+  }),
+});
+
+export type IdentityRead =
+  | { readonly ok: true; readonly identity: NodeIdentity }
+  | { readonly ok: false; readonly reason: string };
+
+export function identityFromStatus(status: unknown): IdentityRead {
+  const parsed = TailscaleStatusSelf.safeParse(status);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    return {
+      ok: false,
+      reason: `tailscale status --json has no usable Self (${where}${issue?.message ?? "invalid"})`,
+    };
+  }
+  const { BackendState, Self } = parsed.data;
+  if (BackendState !== undefined && BackendState !== "Running") {
+    return { ok: false, reason: `tailscale is ${BackendState}, not Running: run tailscale up` };
+  }
+  return {
+    ok: true,
+    identity: { nodeId: Self.ID, hostname: Self.HostName, addresses: Self.TailscaleIPs },
+  };
+}
+
+export async function readNodeIdentity(tailscale: TailscaleCli): Promise<IdentityRead> {
+  try {
+    return identityFromStatus(await tailscale.status());
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { ok: false, reason: `tailscale status --json failed: ${message}` };
+  }
+}
