@@ -32,10 +32,10 @@ export const ApiEnv = z
     /** Periodic reconcile on Node; 0 turns the timer off. Workers use the cron trigger. */
     RECONCILE_INTERVAL_SECONDS: seconds(300, 86_400),
     /**
-     * A relay node whose last heartbeat (POST /v1/agent/status) is older than this is no
-     * longer a split DNS nameserver or a route target.
+     * How often agents report (POST /v1/agent/status answers it). A relay node silent for 3
+     * intervals is down: no longer a split DNS nameserver or a route target.
      */
-    RELAY_NODE_STALE_SECONDS: z.coerce.number().int().min(30).max(604_800).default(600),
+    AGENT_REPORT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Upper bound of ?wait= on GET /v1/agent/config. */
     AGENT_MAX_WAIT_SECONDS: seconds(60, 300),
     /** Workers: how often a long poll re-reads D1 while it waits. */

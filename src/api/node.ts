@@ -9,6 +9,7 @@ import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
 import { limitConnections } from "./connection-limits.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
+import { NodeLivenessWatch, nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import { ReconcileRunner } from "./reconciler/runner.ts";
 import { buildDeps, tailscaleClientOf } from "./runtime.ts";
@@ -41,7 +42,7 @@ export async function startNodeApi(
         database,
         tailscale,
         now,
-        nodeStaleSeconds: env.RELAY_NODE_STALE_SECONDS,
+        nodeStaleSeconds: nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
       }),
     (error) => logger.error({ err: error }, "reconcile failed"),
   );
@@ -91,6 +92,20 @@ export async function startNodeApi(
   );
   runner.start(env.RECONCILE_INTERVAL_SECONDS * 1000);
   runner.request(0);
+  // A node going down or coming back changes the nameservers: reconcile then, not at the next
+  // periodic run. Checked once per report interval, from the database only.
+  const liveness = new NodeLivenessWatch(
+    database,
+    now,
+    nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
+  );
+  const livenessTimer = setInterval(() => {
+    liveness.check().then(
+      (changed) => changed && runner.request(0),
+      (error: unknown) => logger.error({ err: error }, "node liveness check failed"),
+    );
+  }, env.AGENT_REPORT_INTERVAL_SECONDS * 1000);
+  livenessTimer.unref();
 
   return {
     url,
@@ -98,6 +113,7 @@ export async function startNodeApi(
     bootstrapToken,
     runner,
     async close() {
+      clearInterval(livenessTimer);
       await runner.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -114,7 +130,8 @@ Serves the control API (Hono on Node, SQLite via node:sqlite). Configuration fro
   HOST (127.0.0.1), PORT (8787), DATABASE_PATH (./data/nat64-relay.db), ADMIN_TOKEN,
   TAILSCALE_API_KEY or TAILSCALE_OAUTH_CLIENT_ID + TAILSCALE_OAUTH_CLIENT_SECRET,
   TAILSCALE_TAILNET (-), TAILSCALE_API_BASE_URL (https://api.tailscale.com),
-  RECONCILE_INTERVAL_SECONDS (300), AGENT_MAX_WAIT_SECONDS (60), LOG_LEVEL (info),
+  RECONCILE_INTERVAL_SECONDS (300), AGENT_MAX_WAIT_SECONDS (60), AGENT_REPORT_INTERVAL_SECONDS (30),
+  LOG_LEVEL (info),
   MAX_BODY_BYTES (65536), MAX_CONNECTIONS (1024), IDLE_TIMEOUT_SECONDS (30),
   RELAY_MAX_NODES (16), RELAY_NODE_PRUNE_SECONDS (604800).
 See docs/api.md.`;

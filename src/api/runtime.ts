@@ -1,6 +1,7 @@
 // Wiring shared by both entries: from validated env and a database to AppDeps.
 
 import { type ApiEnv, tailscaleAuthOf } from "./env.ts";
+import { nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import type { SyncReport } from "./reconciler/report.ts";
 import type { AppDeps } from "./routes/shared.ts";
@@ -46,9 +47,10 @@ export async function buildDeps(options: {
           database: options.database,
           tailscale: options.tailscale,
           now,
-          nodeStaleSeconds: options.env.RELAY_NODE_STALE_SECONDS,
+          nodeStaleSeconds: nodeStaleSecondsOf(options.env.AGENT_REPORT_INTERVAL_SECONDS),
         })),
     maxWaitSeconds: options.env.AGENT_MAX_WAIT_SECONDS,
+    agentReportIntervalSeconds: options.env.AGENT_REPORT_INTERVAL_SECONDS,
     logError: options.logError,
     limits: {
       maxBodyBytes: options.env.MAX_BODY_BYTES,

@@ -9,6 +9,7 @@ import { createApp } from "./app.ts";
 import { PollingSignal } from "./change-signal.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
 import { errorBody } from "./http-errors.ts";
+import { nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import { buildDeps, tailscaleClientOf } from "./runtime.ts";
 import { ensureBootstrapAdmin } from "./services/bootstrap-admin.ts";
@@ -42,7 +43,7 @@ function runReconcile(runtime: Runtime) {
     database: runtime.database,
     tailscale: runtime.tailscale,
     now: () => new Date(),
-    nodeStaleSeconds: runtime.env.RELAY_NODE_STALE_SECONDS,
+    nodeStaleSeconds: nodeStaleSecondsOf(runtime.env.AGENT_REPORT_INTERVAL_SECONDS),
   });
 }
 

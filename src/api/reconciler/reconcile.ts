@@ -1,8 +1,8 @@
 // Makes Tailscale match the database, touching only what is ours: split DNS by PATCH for our
 // domains (null removes ours), route approval by GET → union → POST for relay nodes the device
 // list shows advertising the prefix. Nameservers and route targets come from the device list:
-// a relay node counts only while it reports (heartbeat within nodeStaleSeconds) and the device
-// list knows it with the addresses it reported. Each relay is applied on its own, so one
+// a relay node counts only while it is up (reported within 3 intervals, node-liveness.ts) and
+// the device list knows it with the addresses it reported. Each relay is applied on its own, so one
 // relay's failure is drift in its status, not an abort of the others. Without a Tailscale
 // client it only plans: the report then lists the admin-console steps. Idempotent: a run on a
 // converged tailnet changes nothing.
@@ -18,6 +18,7 @@ import {
 } from "../storage/tailscale-state.ts";
 import type { SplitDnsMap, TailscaleApi, TailscaleDevice } from "../tailscale/api.ts";
 import { canonicalTailnetAddress } from "../tailscale/tailnet-address.ts";
+import { isNodeUp, nodeStaleSecondsOf } from "./node-liveness.ts";
 import { planSteps } from "./plan-steps.ts";
 import type { RelaySyncState, SyncReport } from "./report.ts";
 
@@ -26,11 +27,11 @@ export interface ReconcileDeps {
   /** Absent: plan mode. */
   readonly tailscale: TailscaleApi | undefined;
   readonly now: () => Date;
-  /** A relay node whose last heartbeat is older than this is not used; default 600. */
+  /** A relay node whose last heartbeat is older than this is down (not used); default 90. */
   readonly nodeStaleSeconds?: number;
 }
 
-export const DEFAULT_NODE_STALE_SECONDS = 600;
+export const DEFAULT_NODE_STALE_SECONDS = nodeStaleSecondsOf(30);
 
 interface DesiredRelay {
   readonly name: string;
@@ -53,10 +54,6 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function isFresh(node: RelayNodeRecord, now: Date, staleSeconds: number): boolean {
-  return Date.parse(node.lastSeenAt) >= now.getTime() - staleSeconds * 1000;
-}
-
 async function desiredState(
   database: Database,
   now: Date,
@@ -72,8 +69,8 @@ async function desiredState(
     return {
       name: relay.name,
       prefix: canonicalPrefix(relay.settings.prefix),
-      nodes: relayNodes.filter((node) => isFresh(node, now, staleSeconds)),
-      staleNodes: relayNodes.filter((node) => !isFresh(node, now, staleSeconds)),
+      nodes: relayNodes.filter((node) => isNodeUp(node, now, staleSeconds)),
+      staleNodes: relayNodes.filter((node) => !isNodeUp(node, now, staleSeconds)),
       domains: domains.filter((domain) => domain.relayId === relay.id).map((d) => d.name),
     };
   });

@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly reconcileNow: () => Promise<SyncReport>;
   /** Upper bound of ?wait= on GET /v1/agent/config, in seconds. */
   readonly maxWaitSeconds: number;
+  /** How often agents report; a node silent for 3 intervals is down. */
+  readonly agentReportIntervalSeconds: number;
   readonly logError: (error: unknown, requestId: string) => void;
   /** Body size, nodes per relay, node pruning; absent: DEFAULT_API_LIMITS. */
   readonly limits?: ApiLimits;

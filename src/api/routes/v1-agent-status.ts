@@ -44,6 +44,13 @@ const route = createRoute({
 
 export function registerAgentStatus(app: App): void {
   app.openapi(route, async (c) =>
-    c.json(await reportAgentStatus({ ctx: serviceContext(c), input: c.req.valid("json") }), 200),
+    c.json(
+      await reportAgentStatus({
+        ctx: serviceContext(c),
+        input: c.req.valid("json"),
+        reportIntervalSeconds: c.get("deps").agentReportIntervalSeconds,
+      }),
+      200,
+    ),
   );
 }

@@ -19,5 +19,13 @@ const route = createRoute({
 });
 
 export function registerStatus(app: App): void {
-  app.openapi(route, async (c) => c.json(await getStatus({ ctx: serviceContext(c) }), 200));
+  app.openapi(route, async (c) =>
+    c.json(
+      await getStatus({
+        ctx: serviceContext(c),
+        reportIntervalSeconds: c.get("deps").agentReportIntervalSeconds,
+      }),
+      200,
+    ),
+  );
 }

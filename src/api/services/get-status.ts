@@ -1,5 +1,7 @@
-// getStatus: per relay, its nodes, what they applied, and Tailscale sync state and drift.
+// getStatus: per relay, its nodes (up or down, what they applied), and Tailscale sync state and
+// drift.
 import { z } from "zod";
+import { isNodeUp, nodeStaleSecondsOf } from "../reconciler/node-liveness.ts";
 import { SyncReport } from "../reconciler/report.ts";
 import { listRelayNodes, listRelays } from "../storage/relays.ts";
 import { readSyncReport } from "../storage/tailscale-state.ts";
@@ -14,10 +16,15 @@ export const RelayStatus = z.object({
       nodeId: z.string(),
       hostname: z.string(),
       addresses: z.array(z.string()),
+      state: z
+        .enum(["up", "down"])
+        .describe("down: no report for 3 intervals; then not a nameserver or route target"),
       lastSeenAt: z.string(),
       appliedRevision: z.number().int(),
       upToDate: z.boolean(),
       doctor: z.unknown(),
+      lastApply: z.unknown().describe("what the node's last apply changed or refused"),
+      counters: z.unknown().describe("the node's DNS and NAT64 counters"),
     }),
   ),
   tailscale: z
@@ -37,8 +44,16 @@ export const StatusOutput = z.object({
 });
 export type StatusOutput = z.infer<typeof StatusOutput>;
 
-export async function getStatus({ ctx }: { ctx: ServiceContext }): Promise<StatusOutput> {
+export async function getStatus({
+  ctx,
+  reportIntervalSeconds,
+}: {
+  ctx: ServiceContext;
+  reportIntervalSeconds: number;
+}): Promise<StatusOutput> {
   requireScope(ctx.caller, "operator");
+  const now = ctx.now();
+  const staleSeconds = nodeStaleSecondsOf(reportIntervalSeconds);
   const [relays, nodes, stored] = await Promise.all([
     listRelays(ctx.database),
     listRelayNodes(ctx.database),
@@ -53,15 +68,21 @@ export async function getStatus({ ctx }: { ctx: ServiceContext }): Promise<Statu
       configRevision: relay.configRevision,
       nodes: nodes
         .filter((node) => node.relayId === relay.id)
-        .map((node) => ({
-          nodeId: node.nodeId,
-          hostname: node.hostname,
-          addresses: node.addresses,
-          lastSeenAt: node.lastSeenAt,
-          appliedRevision: node.appliedRevision,
-          upToDate: node.appliedRevision === relay.configRevision,
-          doctor: node.doctor,
-        })),
+        .map((node) => {
+          const report = (node.report ?? {}) as { lastApply?: unknown; counters?: unknown };
+          return {
+            nodeId: node.nodeId,
+            hostname: node.hostname,
+            addresses: node.addresses,
+            state: isNodeUp(node, now, staleSeconds) ? ("up" as const) : ("down" as const),
+            lastSeenAt: node.lastSeenAt,
+            appliedRevision: node.appliedRevision,
+            upToDate: node.appliedRevision === relay.configRevision,
+            doctor: node.doctor,
+            lastApply: report.lastApply ?? null,
+            counters: report.counters ?? null,
+          };
+        }),
       tailscale: report?.relays[relay.name] ?? null,
     })),
     tailscale: report

@@ -1,5 +1,6 @@
 // reportAgentStatus: a relay node says who it is on the tailnet and what it applied. A new node
 // or a changed identity is a mutation (audited, reconciled); a plain heartbeat is bookkeeping.
+// The answer tells the agent how often to report: silent for 3 intervals, the node is down.
 import { z } from "zod";
 import { RelayError } from "../../core/errors.ts";
 import { dnsNameProblems } from "../../core/validation/dns-name.ts";
@@ -69,6 +70,22 @@ const DoctorSummary = z.record(z.string(), z.unknown()).superRefine((value, ctx)
   }
 });
 
+/** What the agent's last apply did (docs/managed.md): what changed, or why it refused. */
+export const AgentApplyReport = z.strictObject({
+  revision: z.number().int().nonnegative(),
+  outcome: z.enum(["applied", "refused"]),
+  changes: z.array(z.string().max(300)).max(50).default([]),
+  reasons: z.array(z.string().max(1000)).max(20).default([]),
+  at: z.iso.datetime(),
+});
+
+const COUNTER_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** DNS and NAT64 counters since the agent started, by name (at most 64). */
+export const AgentCounters = z
+  .record(z.string().regex(COUNTER_NAME, "counter names: a-z, 0-9, _"), z.number().nonnegative())
+  .refine((counters) => Object.keys(counters).length <= 64, "at most 64 counters");
+
 export const ReportAgentStatusInput = z.strictObject({
   nodeId: z
     .string()
@@ -86,6 +103,8 @@ export const ReportAgentStatusInput = z.strictObject({
   doctor: DoctorSummary.optional().describe(
     `doctor summary, e.g. {ok: true, failed: []}; at most ${MAX_DOCTOR_BYTES} bytes as JSON, ${MAX_DOCTOR_DEPTH} levels deep`,
   ),
+  lastApply: AgentApplyReport.optional().describe("what the last apply changed or refused"),
+  counters: AgentCounters.optional().describe("e.g. {dns_queries: 120, nat64_packets: 40}"),
 });
 export type ReportAgentStatusInput = z.infer<typeof ReportAgentStatusInput>;
 
@@ -94,15 +113,21 @@ export const ReportAgentStatusOutput = z.object({
   nodeId: z.string(),
   currentRevision: z.number().int(),
   upToDate: z.boolean(),
+  reportIntervalSeconds: z
+    .number()
+    .int()
+    .describe("report again within this; a node silent for 3 intervals is down"),
 });
 export type ReportAgentStatusOutput = z.infer<typeof ReportAgentStatusOutput>;
 
 export async function reportAgentStatus({
   ctx,
   input,
+  reportIntervalSeconds,
 }: {
   ctx: ServiceContext;
   input: unknown;
+  reportIntervalSeconds: number;
 }): Promise<ReportAgentStatusOutput> {
   const relayId = requireAgentOf(ctx.caller);
   const body = parseInput(ReportAgentStatusInput, input);
@@ -117,6 +142,10 @@ export async function reportAgentStatus({
     lastSeenAt: at,
     appliedRevision: body.appliedRevision,
     doctor: body.doctor ?? null,
+    report:
+      body.lastApply || body.counters
+        ? { lastApply: body.lastApply ?? null, counters: body.counters ?? null }
+        : null,
   };
   const known = await findRelayNode(ctx.database, relayId, body.nodeId);
   const identityChanged =
@@ -155,6 +184,7 @@ export async function reportAgentStatus({
     nodeId: node.nodeId,
     currentRevision: relay.configRevision,
     upToDate: body.appliedRevision === relay.configRevision,
+    reportIntervalSeconds,
   };
 }
 

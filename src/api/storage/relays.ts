@@ -28,6 +28,8 @@ export interface RelayNodeRecord {
   readonly lastSeenAt: string;
   readonly appliedRevision: number;
   readonly doctor: unknown;
+  /** {lastApply, counters} as the agent last sent them, or null. */
+  readonly report: unknown;
 }
 
 type RelayRow = typeof relays.$inferSelect;
@@ -158,6 +160,7 @@ function toNodeRecord(row: NodeRow): RelayNodeRecord {
     lastSeenAt: row.lastSeenAt,
     appliedRevision: row.appliedRevision,
     doctor: row.doctor === null ? null : (JSON.parse(row.doctor) as unknown),
+    report: row.report === null ? null : (JSON.parse(row.report) as unknown),
   };
 }
 
@@ -214,6 +217,7 @@ export function upsertRelayNode(db: Db, node: RelayNodeRecord): BatchItem<"sqlit
     lastSeenAt: node.lastSeenAt,
     appliedRevision: node.appliedRevision,
     doctor: node.doctor === null || node.doctor === undefined ? null : JSON.stringify(node.doctor),
+    report: node.report === null || node.report === undefined ? null : JSON.stringify(node.report),
   };
   return db
     .insert(relayNodes)
@@ -226,6 +230,7 @@ export function upsertRelayNode(db: Db, node: RelayNodeRecord): BatchItem<"sqlit
         lastSeenAt: sql`excluded.last_seen_at`,
         appliedRevision: sql`excluded.applied_revision`,
         doctor: sql`excluded.doctor`,
+        report: sql`excluded.report`,
       },
     });
 }

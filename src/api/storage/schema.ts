@@ -69,6 +69,8 @@ export const relayNodes = sqliteTable(
     appliedRevision: integer("applied_revision").notNull(),
     /** JSON doctor summary as the agent sent it, or null. */
     doctor: text("doctor"),
+    /** JSON {lastApply, counters} of the node's last report, or null (docs/managed.md). */
+    report: text("report"),
   },
   (t) => [primaryKey({ columns: [t.relayId, t.nodeId] })],
 );

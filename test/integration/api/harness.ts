@@ -66,6 +66,7 @@ export async function buildHarness(options: {
     },
     reconcileNow: () => reconcile({ database: options.database, tailscale, now }),
     maxWaitSeconds: 30,
+    agentReportIntervalSeconds: 30,
     logError: (error) => console.error(error),
     ...(options.extra?.limits ? { limits: options.extra.limits } : {}),
   };

@@ -179,9 +179,17 @@ describe("control API services on a real SQLite file", () => {
       addresses: ["100.64.0.1"],
       appliedRevision: 1,
     };
-    await reportAgentStatus({ ctx: ctx(agent), input: body });
-    await reportAgentStatus({ ctx: ctx(agent), input: { ...body, appliedRevision: 2 } });
-    await reportAgentStatus({ ctx: ctx(agent), input: { ...body, addresses: ["100.64.0.2"] } });
+    await reportAgentStatus({ ctx: ctx(agent), input: body, reportIntervalSeconds: 30 });
+    await reportAgentStatus({
+      ctx: ctx(agent),
+      input: { ...body, appliedRevision: 2 },
+      reportIntervalSeconds: 30,
+    });
+    await reportAgentStatus({
+      ctx: ctx(agent),
+      input: { ...body, addresses: ["100.64.0.2"] },
+      reportIntervalSeconds: 30,
+    });
     const verbs = (await listAudit(database, 10)).map((a) => a.verb);
     expect(verbs.filter((v) => v === "agent.identity")).toHaveLength(2);
   });

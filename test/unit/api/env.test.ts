@@ -30,10 +30,14 @@ describe("API configuration", () => {
     expect(tailscaleAuthOf(env)).toBeUndefined();
   });
 
-  it("lets relay nodes go stale after 10 minutes without a heartbeat unless configured otherwise", () => {
-    expect(readApiEnv({}).RELAY_NODE_STALE_SECONDS).toBe(600);
-    expect(readApiEnv({ RELAY_NODE_STALE_SECONDS: "120" }).RELAY_NODE_STALE_SECONDS).toBe(120);
-    expect(problemsOf({ RELAY_NODE_STALE_SECONDS: "5" })).toEqual(["RELAY_NODE_STALE_SECONDS"]);
+  it("asks agents to report every 30 s unless configured otherwise", () => {
+    expect(readApiEnv({}).AGENT_REPORT_INTERVAL_SECONDS).toBe(30);
+    expect(readApiEnv({ AGENT_REPORT_INTERVAL_SECONDS: "2" }).AGENT_REPORT_INTERVAL_SECONDS).toBe(
+      2,
+    );
+    expect(problemsOf({ AGENT_REPORT_INTERVAL_SECONDS: "0" })).toEqual([
+      "AGENT_REPORT_INTERVAL_SECONDS",
+    ]);
   });
 
   it("bounds the request and node limits", () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `relay_nodes` ADD `report` text;
