@@ -1,13 +1,20 @@
 // Managed mode's config source: the relay's config from the control API. Long-polls
-// GET /v1/agent/config?wait=… with If-None-Match, hands every new revision to `apply` as soon as
-// the API answers, keeps the last applied one under the state dir, and starts from that copy when
-// the API cannot be reached, so a reboot with the API down still serves (docs/managed.md).
+// GET /v1/agent/config?wait=… with If-None-Match, hands every new revision to the agent as soon
+// as the API answers, keeps the last applied one under the state dir, and starts from that copy
+// when the API cannot be reached, so a reboot with the API down still serves (docs/managed.md).
 // Failures back off with jitter up to a cap; a refused token (401/403) stops the polling with one
-// log line while the running config keeps serving.
+// log line while the running config keeps serving. Keys that describe this node (listen...) come
+// from the local file and override the API's document.
 import { type AgentApi, ApiUnavailableError, type ConfigAnswer } from "../managed/api-link.ts";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "../managed/backoff.ts";
 import type { LinkHealth } from "../managed/link-health.ts";
-import type { ApplyCandidate, ApplyOutcome, ConfigCandidate } from "./apply-outcome.ts";
+import {
+  type LastApply,
+  lastApplyOf,
+  type SourceApplyResult,
+  type SourceCandidate,
+  type SourceCandidateHandler,
+} from "./apply-outcome.ts";
 import { readLastKnownGood, saveLastKnownGood } from "./last-known-good.ts";
 
 export interface SourceLog {
@@ -20,10 +27,11 @@ export interface ApiConfigSourceDeps {
   readonly api: AgentApi;
   readonly health: LinkHealth;
   readonly stateDir: string;
-  readonly apply: ApplyCandidate;
   readonly log: SourceLog;
-  /** Called after every apply attempt (the status reporter posts then). */
-  readonly onOutcome?: (candidate: ConfigCandidate, outcome: ApplyOutcome) => void;
+  /** This node's keys from the local file; they replace the API's values. */
+  readonly localKeys?: Record<string, unknown>;
+  /** Called after every apply (the status reporter posts then). */
+  readonly onApplied?: (lastApply: LastApply) => void;
   /** ?wait= of each long poll (s); the API caps it with AGENT_MAX_WAIT_SECONDS. */
   readonly waitSeconds?: number;
   readonly backoff?: BackoffPolicy;
@@ -33,12 +41,19 @@ export interface ApiConfigSourceDeps {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-/** Where the running config came from and what the API offered last. */
+/** What runs and what the API offered last, for the status report and `agent doctor`. */
 export interface SourceState {
   readonly appliedRevision: number | undefined;
   readonly appliedFrom: "api" | "last-known-good" | undefined;
   /** The newest revision the agent could not apply, with why (cleared by the next good one). */
   readonly refused: { readonly revision: number; readonly reasons: readonly string[] } | undefined;
+  readonly lastApply: LastApply | undefined;
+}
+
+interface Offer {
+  readonly revision: number;
+  readonly config: Record<string, unknown>;
+  readonly from: "api" | "last-known-good";
 }
 
 export const DEFAULT_WAIT_SECONDS = 55;
@@ -63,9 +78,11 @@ export class ApiConfigSource {
   readonly #abort = new AbortController();
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #now: () => Date;
-  #appliedRevision: number | undefined;
-  #appliedFrom: "api" | "last-known-good" | undefined;
+  /** What first() handed out: the agent started from it once watch() is called. */
+  #first: Offer | undefined;
+  #applied: Offer | undefined;
   #refused: SourceState["refused"];
+  #lastApply: LastApply | undefined;
   #failures = 0;
   #loop: Promise<void> | undefined;
 
@@ -77,67 +94,103 @@ export class ApiConfigSource {
 
   get state(): SourceState {
     return {
-      appliedRevision: this.#appliedRevision,
-      appliedFrom: this.#appliedFrom,
+      appliedRevision: this.#applied?.revision,
+      appliedFrom: this.#applied?.from,
       refused: this.#refused,
+      lastApply: this.#lastApply,
     };
   }
 
   /**
-   * Gets the first config running: the API's if it answers, else the last-known-good copy.
-   * Without either it keeps retrying (backing off) until one config applies or stop() is called;
-   * it throws only when the token is refused and there is no copy to serve.
+   * The config to start from: the API's if it answers, else the last-known-good copy. With
+   * neither it keeps retrying (backing off) until the API answers or close() is called; a
+   * refused token with no copy gives a candidate that says so (the agent refuses to start).
    */
-  async start(): Promise<void> {
+  async first(): Promise<SourceCandidate> {
     const { log, stateDir, api } = this.#deps;
     const saved = await readLastKnownGood(stateDir, api.url);
     if (saved.kind === "unusable") log.warn({ reason: saved.reason }, "ignoring the saved config");
-    let savedTried = false;
-    const waitSeconds = this.#deps.waitSeconds ?? DEFAULT_WAIT_SECONDS;
-    while (!this.#abort.signal.aborted) {
-      // After a refused revision, wait for the next one instead of fetching the same again.
-      const refused = this.#refused?.revision;
-      const answer = await this.#fetch(refused, refused === undefined ? 0 : waitSeconds);
+    for (;;) {
+      const answer = await this.#fetch(undefined);
       if (answer?.kind === "config") {
-        const outcome = await this.#offer({ ...answer, origin: "api" });
-        if (outcome.kind === "applied") return;
+        return this.#handOut({ revision: answer.revision, config: answer.config, from: "api" });
       }
-      if (saved.kind === "found" && !savedTried) {
-        savedTried = true;
-        const { revision, config } = saved.copy;
+      if (saved.kind === "found") {
+        const { revision, config, savedAt } = saved.copy;
         log.warn(
-          { revision, savedAt: saved.copy.savedAt },
-          answer?.kind === "config"
-            ? "the API's config could not be applied; starting from the last-known-good copy"
+          { revision, savedAt },
+          answer?.kind === "denied"
+            ? "the API refused the token; starting from the last-known-good copy"
             : "the API is not answering; starting from the last-known-good copy",
         );
-        const outcome = await this.#offer({ revision, config, origin: "last-known-good" });
-        if (outcome.kind === "applied") return;
+        return this.#handOut({ revision, config, from: "last-known-good" });
       }
-      if (answer?.kind === "denied")
-        throw new Error(this.#deniedLine(answer.status, answer.message));
+      if (answer?.kind === "denied") {
+        return {
+          ok: false,
+          origin: api.url,
+          problems: [{ path: "", message: this.#deniedLine(answer.status, answer.message) }],
+        };
+      }
+      if (this.#abort.signal.aborted) {
+        return { ok: false, origin: api.url, problems: [{ path: "", message: "stopped" }] };
+      }
     }
   }
 
-  /** Long-polls in the background until stop() or a refused token. */
-  run(): void {
-    this.#loop ??= this.#pollLoop();
+  /**
+   * The agent runs the first candidate: from now on every new revision goes to `handle`, one at
+   * a time, until close() or a refused token.
+   */
+  watch(handle: SourceCandidateHandler): void {
+    if (this.#first && !this.#applied) {
+      void this.#record(this.#first, { ok: true, changedKeys: [], hostChanges: [] });
+    }
+    this.#loop ??= this.#pollLoop(handle);
   }
 
-  async stop(): Promise<void> {
+  async close(): Promise<void> {
     this.#abort.abort();
     await this.#loop;
   }
 
-  async #pollLoop(): Promise<void> {
+  #handOut(offer: Offer): SourceCandidate {
+    this.#first = offer;
+    return { ok: true, origin: this.#originOf(offer), document: this.#document(offer.config) };
+  }
+
+  #originOf(offer: Offer): string {
+    return offer.from === "api"
+      ? `${this.#deps.api.url} revision ${offer.revision}`
+      : `last-known-good revision ${offer.revision}`;
+  }
+
+  /** The API's document with this node's local keys on top. */
+  #document(config: Record<string, unknown>): Record<string, unknown> {
+    return { ...config, ...this.#deps.localKeys };
+  }
+
+  async #pollLoop(handle: SourceCandidateHandler): Promise<void> {
     const waitSeconds = this.#deps.waitSeconds ?? DEFAULT_WAIT_SECONDS;
     while (!this.#abort.signal.aborted && !this.#deps.health.denied) {
-      const known = this.#refused?.revision ?? this.#appliedRevision;
+      // After a refused revision, wait for the next one instead of fetching the same again.
+      const known = this.#refused?.revision ?? this.#applied?.revision;
       const started = Date.now();
       const answer = await this.#fetch(known, waitSeconds);
       if (answer === undefined || answer.kind === "denied") continue;
       if (answer.kind === "config") {
-        await this.#offer({ ...answer, origin: "api" });
+        const offer: Offer = { revision: answer.revision, config: answer.config, from: "api" };
+        let result: SourceApplyResult;
+        try {
+          result = await handle({
+            ok: true,
+            origin: this.#originOf(offer),
+            document: this.#document(offer.config),
+          });
+        } catch (error) {
+          result = { ok: false, message: String(error), problems: [] };
+        }
+        await this.#record(offer, result);
         continue;
       }
       const elapsed = Date.now() - started;
@@ -145,7 +198,7 @@ export class ApiConfigSource {
     }
   }
 
-  /** One request; undefined after a failure (already logged and waited for) or on stop. */
+  /** One request; undefined after a failure (already logged and waited for) or on close. */
   async #fetch(known: number | undefined, waitSeconds = 0): Promise<ConfigAnswer | undefined> {
     const { api, health, log } = this.#deps;
     try {
@@ -156,8 +209,9 @@ export class ApiConfigSource {
       });
       if (answer.kind === "denied") {
         health.failed(answer.message);
-        if (!health.denied)
+        if (!health.denied) {
           log.error({ api: api.url }, this.#deniedLine(answer.status, answer.message));
+        }
         health.deny(answer);
         return answer;
       }
@@ -170,8 +224,13 @@ export class ApiConfigSource {
       const reason =
         error instanceof ApiUnavailableError ? error.message : `unexpected: ${String(error)}`;
       health.failed(reason);
-      const delay = this.#nextBackoff();
-      // One line per failure streak at warn, the retries at debug: a long outage is not a flood.
+      this.#failures += 1;
+      const delay = backoffDelay(
+        this.#failures,
+        this.#deps.random ?? Math.random,
+        this.#deps.backoff ?? DEFAULT_BACKOFF,
+      );
+      // One warning per outage; the retries after it at info: a long outage is not a flood.
       const fields = { api: api.url, reason, retryInMs: delay, failures: this.#failures };
       if (this.#failures === 1) log.warn(fields, "cannot reach the API; retrying with backoff");
       else log.info(fields, "API still unreachable");
@@ -180,42 +239,27 @@ export class ApiConfigSource {
     }
   }
 
-  #nextBackoff(): number {
-    this.#failures += 1;
-    return backoffDelay(
-      this.#failures,
-      this.#deps.random ?? Math.random,
-      this.#deps.backoff ?? DEFAULT_BACKOFF,
-    );
-  }
-
   #pause(ms: number): Promise<void> {
     return this.#sleep(ms, this.#abort.signal);
   }
 
   #deniedLine(status: number, message: string): string {
-    return `the API at ${this.#deps.api.url} refused this agent's token (HTTP ${status}, ${message}): stopped polling; ${this.#appliedRevision === undefined ? "no config is running" : `revision ${this.#appliedRevision} keeps serving`}. Put a valid agent token in the token file and restart the agent.`;
+    const running = this.#applied
+      ? `revision ${this.#applied.revision} keeps serving`
+      : "no config is running";
+    return `the API at ${this.#deps.api.url} refused this agent's token (HTTP ${status}, ${message}): stopped polling; ${running}. Put a valid agent token in the token file and restart the agent.`;
   }
 
-  async #offer(candidate: ConfigCandidate): Promise<ApplyOutcome> {
-    const { apply, log, stateDir, api, onOutcome } = this.#deps;
-    let outcome: ApplyOutcome;
-    try {
-      outcome = await apply(candidate);
-    } catch (error) {
-      outcome = {
-        kind: "refused",
-        reasons: [error instanceof Error ? error.message : String(error)],
-      };
-    }
-    if (outcome.kind === "applied") {
-      this.#appliedRevision = candidate.revision;
-      this.#appliedFrom = candidate.origin;
-      if (candidate.origin === "api") {
+  async #record(offer: Offer, result: SourceApplyResult): Promise<void> {
+    const { log, stateDir, api, onApplied } = this.#deps;
+    this.#lastApply = lastApplyOf(offer.revision, result, this.#now());
+    if (result.ok) {
+      this.#applied = offer;
+      if (offer.from === "api") {
         this.#refused = undefined;
         await saveLastKnownGood(stateDir, {
-          revision: candidate.revision,
-          config: candidate.config,
+          revision: offer.revision,
+          config: offer.config,
           api: api.url,
           savedAt: this.#now().toISOString(),
         }).catch((error: unknown) =>
@@ -226,24 +270,20 @@ export class ApiConfigSource {
         );
       }
       log.info(
-        { revision: candidate.revision, from: candidate.origin, changes: outcome.changes },
-        outcome.changes.length ? "applied config" : "config unchanged",
+        { revision: offer.revision, from: offer.from, changes: this.#lastApply.changes },
+        `running config revision ${offer.revision}`,
       );
     } else {
-      if (candidate.origin === "api") {
-        this.#refused = { revision: candidate.revision, reasons: outcome.reasons };
-      }
+      this.#refused = { revision: offer.revision, reasons: this.#lastApply.reasons };
       log.error(
         {
-          revision: candidate.revision,
-          from: candidate.origin,
-          reasons: outcome.reasons,
-          running: this.#appliedRevision ?? null,
+          revision: offer.revision,
+          reasons: this.#lastApply.reasons,
+          running: this.#applied?.revision ?? null,
         },
-        `refused config revision ${candidate.revision}; the previous config keeps running`,
+        `refused config revision ${offer.revision}; the previous config keeps running`,
       );
     }
-    onOutcome?.(candidate, outcome);
-    return outcome;
+    onApplied?.(this.#lastApply);
   }
 }

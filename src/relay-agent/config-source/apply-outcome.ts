@@ -1,18 +1,50 @@
-// What applying one candidate config did, in a type the caller can switch on: the status report
-// and the log both read it (docs/managed.md).
+// The shapes the API source exchanges with the agent: a candidate document it offers, and what
+// applying it did. Structural subsets of the agent pipeline's ConfigCandidate and ApplyResult, so
+// the source depends only on what it reads (docs/managed.md).
+import type { Problem } from "../../core/errors.ts";
 
-export type ApplyOutcome =
-  /** Running now; `changes` says what was different (empty on a plain re-apply). */
-  | { readonly kind: "applied"; readonly changes: readonly string[] }
-  /** Not applied: the previous config keeps running. `reasons` are one line each. */
-  | { readonly kind: "refused"; readonly reasons: readonly string[] };
+/** One candidate configuration, not validated yet. */
+export type SourceCandidate =
+  | { readonly ok: true; readonly origin: string; readonly document: unknown }
+  | { readonly ok: false; readonly origin: string; readonly problems: readonly Problem[] };
 
-/** A config as some source offers it, not yet validated against this node. */
-export interface ConfigCandidate {
+/** What applying a candidate did: running now (with what changed), or refused (and why). */
+export type SourceApplyResult =
+  | {
+      readonly ok: true;
+      readonly changedKeys: readonly string[];
+      readonly hostChanges: readonly string[];
+    }
+  | { readonly ok: false; readonly message: string; readonly problems: readonly Problem[] };
+
+export type SourceCandidateHandler = (candidate: SourceCandidate) => Promise<SourceApplyResult>;
+
+/** The last apply, as the status report carries it. */
+export interface LastApply {
   readonly revision: number;
-  /** The API's config object, exactly as it came. */
-  readonly config: Record<string, unknown>;
-  readonly origin: "api" | "last-known-good";
+  readonly outcome: "applied" | "refused";
+  readonly changes: readonly string[];
+  readonly reasons: readonly string[];
+  readonly at: string;
 }
 
-export type ApplyCandidate = (candidate: ConfigCandidate) => Promise<ApplyOutcome>;
+export function lastApplyOf(revision: number, result: SourceApplyResult, at: Date): LastApply {
+  return result.ok
+    ? {
+        revision,
+        outcome: "applied",
+        changes: [...result.changedKeys.map((key) => `${key} changed`), ...result.hostChanges],
+        reasons: [],
+        at: at.toISOString(),
+      }
+    : {
+        revision,
+        outcome: "refused",
+        changes: [],
+        reasons: [
+          result.message,
+          ...result.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)),
+        ],
+        at: at.toISOString(),
+      };
+}

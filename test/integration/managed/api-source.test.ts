@@ -1,6 +1,6 @@
 // The managed config source against the real API over loopback HTTP: first config, long-poll
 // updates, last-known-good on disk, starting with the API down, refusing a config, a revoked
-// token, backoff while the API is away.
+// token, backoff while the API is away, local keys over the API's.
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiConfigSource } from "../../../src/relay-agent/config-source/api-source.ts";
 import type {
-  ApplyOutcome,
-  ConfigCandidate,
+  SourceApplyResult,
+  SourceCandidate,
 } from "../../../src/relay-agent/config-source/apply-outcome.ts";
 import { lastKnownGoodPath } from "../../../src/relay-agent/config-source/last-known-good.ts";
 import { HttpAgentApi } from "../../../src/relay-agent/managed/api-link.ts";
@@ -19,13 +19,19 @@ import { eventually, RecordingLog } from "./recording-log.ts";
 
 const PREFIX = "fd4e:2a91:7c3d:6464::/96";
 
+type Document = Record<string, unknown> & { splitDomains?: { name: string }[] };
+
 interface Agent {
   readonly source: ApiConfigSource;
   readonly health: LinkHealth;
   readonly log: RecordingLog;
-  readonly applied: ConfigCandidate[];
+  /** Origins and documents of what the agent runs, in order (the first included). */
+  readonly running: { origin: string; document: Document }[];
   readonly sleeps: number[];
+  start(): Promise<void>;
 }
+
+const APPLIED: SourceApplyResult = { ok: true, changedKeys: ["splitDomains"], hostChanges: [] };
 
 describe("managed config source (real API over loopback)", () => {
   let api: RealApi;
@@ -37,30 +43,30 @@ describe("managed config source (real API over loopback)", () => {
     stateDir = mkdtempSync(join(tmpdir(), "nat64-relay-agent-state-"));
   });
   afterEach(async () => {
-    for (const agent of agents.splice(0)) await agent.source.stop();
+    for (const agent of agents.splice(0)) await agent.source.close();
     await api.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
   function agentWith(
     token: string,
-    decide: (candidate: ConfigCandidate) => ApplyOutcome = () => ({
-      kind: "applied",
-      changes: ["config"],
-    }),
-    waitSeconds = 20,
+    options: {
+      decide?: (document: Document) => SourceApplyResult;
+      waitSeconds?: number;
+      localKeys?: Record<string, unknown>;
+    } = {},
   ): Agent {
-    const url = api.url;
-    const health = new LinkHealth(url);
+    const health = new LinkHealth(api.url);
     const log = new RecordingLog();
-    const applied: ConfigCandidate[] = [];
+    const running: Agent["running"] = [];
     const sleeps: number[] = [];
     const source = new ApiConfigSource({
-      api: new HttpAgentApi({ url, token, fetch: api.fetch, requestTimeoutMs: 2000 }),
+      api: new HttpAgentApi({ url: api.url, token, fetch: api.fetch, requestTimeoutMs: 2000 }),
       health,
       stateDir,
       log,
-      waitSeconds,
+      waitSeconds: options.waitSeconds ?? 20,
+      ...(options.localKeys ? { localKeys: options.localKeys } : {}),
       backoff: { initialMs: 40, maxMs: 200 },
       sleep: (ms, signal) => {
         sleeps.push(ms);
@@ -72,13 +78,27 @@ describe("managed config source (real API over loopback)", () => {
           });
         });
       },
-      apply: async (candidate) => {
-        const outcome = decide(candidate);
-        if (outcome.kind === "applied") applied.push(candidate);
-        return outcome;
-      },
     });
-    const agent = { source, health, log, applied, sleeps };
+    const handle = async (candidate: SourceCandidate): Promise<SourceApplyResult> => {
+      if (!candidate.ok) throw new Error("the source offered a failed candidate");
+      const document = candidate.document as Document;
+      const result = options.decide?.(document) ?? APPLIED;
+      if (result.ok) running.push({ origin: candidate.origin, document });
+      return result;
+    };
+    const agent: Agent = {
+      source,
+      health,
+      log,
+      running,
+      sleeps,
+      async start() {
+        const first = await source.first();
+        if (!first.ok) throw new Error(first.problems.map((p) => p.message).join("; "));
+        running.push({ origin: first.origin, document: first.document as Document });
+        source.watch(handle);
+      },
+    };
     agents.push(agent);
     return agent;
   }
@@ -88,35 +108,39 @@ describe("managed config source (real API over loopback)", () => {
     return ((await response.json()) as { revision: number }).revision;
   }
 
-  const domainsOf = (candidate: ConfigCandidate | undefined) =>
-    (candidate?.config.splitDomains as { name: string }[] | undefined)?.map((d) => d.name);
+  const domainsOf = (entry: { document: Document } | undefined) =>
+    entry?.document.splitDomains?.map((d) => d.name);
 
-  it("starts from the API's config, keeps it on disk (0600, atomically) and applies a new revision within 2 s", async () => {
+  it("starts from the API's config, keeps it on disk (0600) and applies a new revision within 2 s", async () => {
     const token = await api.createRelay("edge", { prefix: PREFIX });
     const agent = agentWith(token);
-    await agent.source.start();
+    await agent.start();
     const first = await currentRevision(token);
-    expect(agent.applied.map((c) => [c.revision, c.origin])).toEqual([[first, "api"]]);
-    expect(agent.applied[0]?.config.prefix).toBe(PREFIX);
+    expect(agent.running.map((r) => r.origin)).toEqual([`${api.url} revision ${first}`]);
+    expect(agent.running[0]?.document.prefix).toBe(PREFIX);
+    await eventually("the copy on disk", async () => {
+      const saved = await readFile(lastKnownGoodPath(stateDir), "utf8").catch(() => "{}");
+      return JSON.parse(saved).revision === first;
+    });
     const saved = JSON.parse(await readFile(lastKnownGoodPath(stateDir), "utf8"));
     expect(saved).toMatchObject({ revision: first, api: api.url, config: { prefix: PREFIX } });
     expect((await stat(lastKnownGoodPath(stateDir))).mode & 0o777).toBe(0o600);
 
-    agent.source.run();
     await eventually("the long poll to be waiting", () =>
       api.agentRequests.some((r) => r === "GET /v1/agent/config?wait=20"),
     );
     const changedAt = Date.now();
     await api.addDomain("r9929", "edge");
-    await eventually("revision 2 applied", () => agent.applied.length === 2, 2000);
+    await eventually("the new revision applied", () => agent.running.length === 2, 2000);
     expect(Date.now() - changedAt).toBeLessThan(2000);
-    expect(domainsOf(agent.applied[1])).toEqual(["r9929"]);
+    expect(domainsOf(agent.running[1])).toEqual(["r9929"]);
     const second = await currentRevision(token);
     expect(second).toBeGreaterThan(first);
-    expect(agent.source.state).toEqual({
+    expect(agent.source.state).toMatchObject({
       appliedRevision: second,
       appliedFrom: "api",
       refused: undefined,
+      lastApply: { revision: second, outcome: "applied", changes: ["splitDomains changed"] },
     });
     await eventually("the copy on disk to be the new revision", async () => {
       const copy = JSON.parse(await readFile(lastKnownGoodPath(stateDir), "utf8"));
@@ -130,21 +154,42 @@ describe("managed config source (real API over loopback)", () => {
     ]);
   });
 
+  it("puts this node's local keys over the API's, in the running config and not in the saved copy", async () => {
+    const token = await api.createRelay("edge", { prefix: PREFIX, listen: ["100.64.0.1:53"] });
+    const agent = agentWith(token, { localKeys: { listen: ["127.0.0.1:5353"] } });
+    await agent.start();
+    expect(agent.running[0]?.document.listen).toEqual(["127.0.0.1:5353"]);
+    await eventually("the copy on disk", async () =>
+      readFile(lastKnownGoodPath(stateDir), "utf8").then(
+        () => true,
+        () => false,
+      ),
+    );
+    const saved = JSON.parse(await readFile(lastKnownGoodPath(stateDir), "utf8"));
+    expect(saved.config.listen).toEqual(["100.64.0.1:53"]);
+  });
+
   it("starts from the last-known-good copy while the API is down, then catches up with a change made meanwhile", async () => {
     const token = await api.createRelay("edge", { prefix: PREFIX });
     const first = agentWith(token);
-    await first.source.start();
-    await first.source.stop();
+    await first.start();
     const saved = await currentRevision(token);
+    await eventually("the copy on disk", async () =>
+      readFile(lastKnownGoodPath(stateDir), "utf8").then(
+        () => true,
+        () => false,
+      ),
+    );
+    await first.source.close();
     await api.stop();
 
     const second = agentWith(token);
-    await second.source.start();
-    expect(second.applied.map((c) => [c.revision, c.origin])).toEqual([[saved, "last-known-good"]]);
+    await second.start();
+    expect(second.running.map((r) => r.origin)).toEqual([`last-known-good revision ${saved}`]);
+    expect(second.running[0]?.document.prefix).toBe(PREFIX);
     expect(second.log.at("warn")).toContain(
       "the API is not answering; starting from the last-known-good copy",
     );
-    second.source.run();
     // While the API is away the retries back off (jittered, capped at 200 ms here).
     await eventually("a few retries", () => second.sleeps.length >= 4);
     expect(second.sleeps.every((ms) => ms >= 20 && ms <= 200)).toBe(true);
@@ -154,29 +199,34 @@ describe("managed config source (real API over loopback)", () => {
 
     await api.start();
     await api.addDomain("r9929", "edge");
-    await eventually("the change made while it was away", () => second.applied.length === 2);
-    expect(second.applied[1]?.origin).toBe("api");
-    expect(domainsOf(second.applied[1])).toEqual(["r9929"]);
+    await eventually("the change made while it was away", () => second.running.length === 2);
+    expect(second.running[1]?.origin).toBe(`${api.url} revision ${await currentRevision(token)}`);
+    expect(domainsOf(second.running[1])).toEqual(["r9929"]);
     expect(second.log.at("info")).toContain("the API answers again");
   });
 
   it("refuses a config it cannot apply, keeps the last good one (in memory and on disk) and takes the next good revision", async () => {
     const token = await api.createRelay("edge", { prefix: PREFIX });
-    const agent = agentWith(token, (candidate) =>
-      domainsOf(candidate)?.includes("bad")
-        ? { kind: "refused", reasons: ["splitDomains: bad is not servable here"] }
-        : { kind: "applied", changes: ["split domains"] },
-    );
-    await agent.source.start();
+    const agent = agentWith(token, {
+      decide: (document) =>
+        document.splitDomains?.some((d) => d.name === "bad")
+          ? {
+              ok: false,
+              message: "refused",
+              problems: [{ path: "splitDomains.0", message: "bad is not servable here" }],
+            }
+          : APPLIED,
+    });
+    await agent.start();
     const good = await currentRevision(token);
-    agent.source.run();
     await api.addDomain("bad", "edge");
     await eventually("the refusal", () => agent.source.state.refused !== undefined);
     const bad = await currentRevision(token);
-    expect(agent.source.state).toEqual({
+    expect(agent.source.state).toMatchObject({
       appliedRevision: good,
       appliedFrom: "api",
-      refused: { revision: bad, reasons: ["splitDomains: bad is not servable here"] },
+      refused: { revision: bad, reasons: ["refused", "splitDomains.0: bad is not servable here"] },
+      lastApply: { revision: bad, outcome: "refused", changes: [] },
     });
     expect(agent.log.at("error")).toEqual([
       `refused config revision ${bad}; the previous config keeps running`,
@@ -195,10 +245,9 @@ describe("managed config source (real API over loopback)", () => {
 
   it("stops polling on a revoked token with one clear line and keeps the running config", async () => {
     const token = await api.createRelay("edge", { prefix: PREFIX });
-    const agent = agentWith(token, undefined, 1);
-    await agent.source.start();
-    const running = agent.source.state.appliedRevision;
-    agent.source.run();
+    const agent = agentWith(token, { waitSeconds: 1 });
+    await agent.start();
+    const running = await currentRevision(token);
     await eventually("the long poll", () =>
       api.agentRequests.includes("GET /v1/agent/config?wait=1"),
     );
@@ -213,19 +262,21 @@ describe("managed config source (real API over loopback)", () => {
     expect(agent.source.state.appliedRevision).toBe(running);
   });
 
-  it("fails the start with the reason when the token is refused and nothing was saved", async () => {
+  it("refuses the start with the reason when the token is refused and nothing was saved", async () => {
     const agent = agentWith("n64r_aaaaaaaaaaaaaaaa_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    await expect(agent.source.start()).rejects.toThrow(
+    await expect(agent.start()).rejects.toThrow(
       "refused this agent's token (HTTP 401, unauthenticated: unknown or revoked token): stopped polling; no config is running.",
     );
   });
 
-  it("ignores a saved copy that is corrupt or came from another API, saying why", async () => {
+  it("ignores a saved copy that is corrupt, saying why", async () => {
     const token = await api.createRelay("edge", { prefix: PREFIX });
     await writeFile(lastKnownGoodPath(stateDir), "{not json");
     const agent = agentWith(token);
-    await agent.source.start();
-    expect(agent.applied.map((c) => c.origin)).toEqual(["api"]);
+    await agent.start();
+    expect(agent.running.map((r) => r.origin)).toEqual([
+      `${api.url} revision ${await currentRevision(token)}`,
+    ]);
     expect(agent.log.lines.find((l) => l.level === "warn")).toEqual({
       level: "warn",
       message: "ignoring the saved config",
