@@ -11,6 +11,9 @@ Subcommands:
                                run the agent standalone: split-DNS synthesis server (and the
                                NAT64 data plane unless engine: none); SIGHUP reloads;
                                --workers N: N DNS processes sharing the ports (default 1)
+  run --api URL --token-file F managed mode: the config comes from the control API (long
+                               poll), the agent reports its status there; the --config file
+                               (optional) holds only this node's keys (listen, stateDir...)
   apply [--dry-run]            bring the NAT64 data plane (nftables, tun, routes, sysctls,
                                tailscale routes) to the desired state once; --dry-run prints it
   doctor [--json]              run the relay's verification checklist (✔/✘, causes and fixes)
@@ -43,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
       "no-start": { type: "boolean" },
       "state-dir": { type: "string" },
       workers: { type: "string" },
+      api: { type: "string" },
+      "token-file": { type: "string" },
+      token: { type: "string" },
     },
   });
   const [subcommand] = positionals;
@@ -67,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     case "run":
       return (await import("./commands/run.ts")).runCommand({
         configPath,
+        configGiven: typeof values.config === "string",
         values,
         env: process.env,
       });

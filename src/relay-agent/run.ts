@@ -25,6 +25,8 @@ import { loadOrCreatePrefix } from "./state/prefix-store.ts";
 export interface AgentDataPlane {
   apply(config: ResolvedRelayConfig): Promise<unknown>;
   readonly observer: SynthesisObserver;
+  /** Whether what apply made is still in place (managed mode reports it). */
+  healthy?(): Promise<{ ok: boolean; reason?: string }>;
   close(): Promise<void>;
 }
 
@@ -62,9 +64,9 @@ export async function loadAgentConfig(deps: AgentDeps): Promise<ResolvedRelayCon
   return resolveNodeDefaults(loaded.config, deps);
 }
 
-async function resolveNodeDefaults(
+export async function resolveNodeDefaults(
   config: RelayConfig,
-  deps: AgentDeps,
+  deps: Pick<AgentDeps, "configPath" | "stateDir" | "tailscale" | "logger">,
 ): Promise<ResolvedRelayConfig> {
   let generatedPrefix = config.prefix ?? "";
   if (config.prefix === undefined) {
@@ -98,16 +100,25 @@ export interface RunningAgent {
   /** The in-process DNS server (absent with several workers: they each run their own). */
   readonly dns: DnsServer | undefined;
   readonly config: ResolvedRelayConfig;
+  readonly dataPlane: AgentDataPlane | undefined;
   /** Re-reads the file and applies it; on a bad file keeps the running config and throws. */
   reload(): Promise<ResolvedRelayConfig>;
+  /** Applies a resolved config (managed mode); on failure keeps the running one and throws. */
+  apply(fresh: ResolvedRelayConfig): Promise<ResolvedRelayConfig>;
   close(): Promise<void>;
 }
 
 const serial = () => Math.floor(Date.now() / 1000);
 
-/** Starts the agent; throws AgentConfigError (bad file, no listen) or the socket error. */
-export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
-  let config = await loadAgentConfig(deps);
+/**
+ * Starts the agent from `initial` (managed mode) or the file; throws AgentConfigError (bad file,
+ * no listen) or the socket error.
+ */
+export async function startAgent(
+  deps: AgentDeps,
+  initial?: ResolvedRelayConfig,
+): Promise<RunningAgent> {
+  let config = initial ?? (await loadAgentConfig(deps));
   const dataPlane = config.engine === "none" ? undefined : deps.createDataPlane?.(config);
   if (config.engine !== "none" && !dataPlane) {
     deps.logger.warn(
@@ -137,24 +148,27 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         })
       : undefined;
   let reloading: Promise<unknown> = Promise.resolve();
+  const applyNow = async (fresh: ResolvedRelayConfig) => {
+    const settings = dnsSettingsFrom(fresh, serial());
+    await dataPlane?.apply(fresh);
+    await dns?.reload(settings);
+    await dnsCluster?.apply(fresh, settings.handler.soa.serial);
+    config = fresh;
+    return fresh;
+  };
+  const queue = (task: () => Promise<ResolvedRelayConfig>) => {
+    const next = reloading.then(task);
+    reloading = next.catch(() => undefined);
+    return next;
+  };
   return {
     dns,
+    dataPlane,
     get config() {
       return config;
     },
-    reload() {
-      const next = reloading.then(async () => {
-        const fresh = await loadAgentConfig(deps);
-        const settings = dnsSettingsFrom(fresh, serial());
-        await dataPlane?.apply(fresh);
-        await dns?.reload(settings);
-        await dnsCluster?.apply(fresh, settings.handler.soa.serial);
-        config = fresh;
-        return fresh;
-      });
-      reloading = next.catch(() => undefined);
-      return next;
-    },
+    reload: () => queue(async () => applyNow(await loadAgentConfig(deps))),
+    apply: (fresh) => queue(() => applyNow(fresh)),
     async close() {
       await dns?.close();
       await dnsCluster?.close();

@@ -3,6 +3,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ping, tcpSend } from "./lab/client-probes.ts";
 import { installFakeTailscale } from "./lab/fake-tailscale.ts";
 import { labAvailable } from "./lab/require-lab.ts";
 import {
@@ -56,40 +57,6 @@ async function watched(lab: Lab): Promise<Record<string, number>> {
     if (item.counter) result[item.counter.name] = item.counter.packets;
   }
   return result;
-}
-
-async function ping(lab: Lab, address: string, count = 1): Promise<boolean> {
-  return lab
-    .exec("client", "ping", ["-6", "-c", String(count), "-W", "1", address], { timeoutMs: 10_000 })
-    .then(
-      () => true,
-      () => false,
-    );
-}
-
-async function tcpSend(
-  lab: Lab,
-  address: string,
-  bytes: number,
-  timeoutMs = 10_000,
-): Promise<{ peer: string; bytes: number } | undefined> {
-  try {
-    const { stdout } = await lab.exec(
-      "client",
-      process.execPath,
-      [
-        join(REPO, "test/e2e/lab/tcp-send.ts"),
-        address,
-        String(TARGET_PORT),
-        String(bytes),
-        String(timeoutMs),
-      ],
-      { timeoutMs: timeoutMs + 5000 },
-    );
-    return JSON.parse(stdout) as { peer: string; bytes: number };
-  } catch {
-    return undefined;
-  }
 }
 
 async function taygaPids(lab: Lab): Promise<number[]> {

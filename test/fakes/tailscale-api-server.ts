@@ -9,8 +9,21 @@ export interface FakeTailscaleServer {
   close(): Promise<void>;
 }
 
-export async function serveFakeTailscale(fake: FakeTailscaleApi): Promise<FakeTailscaleServer> {
+/**
+ * `inspect: true` also answers GET /__fake/state with {devices, splitDns}: how a test in another
+ * process (the e2e lab) sees what the API did to the tailnet.
+ */
+export async function serveFakeTailscale(
+  fake: FakeTailscaleApi,
+  options: { host?: string; port?: number; inspect?: boolean } = {},
+): Promise<FakeTailscaleServer> {
+  const host = options.host ?? "127.0.0.1";
   const server = createServer(async (req, res) => {
+    if (options.inspect && req.method === "GET" && req.url === "/__fake/state") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ devices: fake.devices, splitDns: fake.splitDns }));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
@@ -26,10 +39,10 @@ export async function serveFakeTailscale(fake: FakeTailscaleApi): Promise<FakeTa
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

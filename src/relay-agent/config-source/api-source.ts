@@ -90,6 +90,8 @@ export class ApiConfigSource {
     this.#deps = deps;
     this.#sleep = deps.sleep ?? abortableSleep;
     this.#now = deps.now ?? (() => new Date());
+    // A denial seen by the status reporter ends the long poll in flight too.
+    deps.health.onDenied(() => this.#abort.abort());
   }
 
   get state(): SourceState {

@@ -3,7 +3,7 @@
 // a missing prerequisite fails the run instead of skipping.
 import { execFileSync } from "node:child_process";
 
-const TOOLS = ["ip", "nft", "tayga", "dig", "nsd", "unbound", "iperf3", "ping"];
+const TOOLS = ["ip", "nft", "tayga", "dig", "nsd", "unbound", "iperf3", "ping", "curl"];
 
 function hasTool(tool: string): boolean {
   try {
