@@ -10,7 +10,6 @@ import { digAaaa, ping, tcpSend } from "./lab/client-probes.ts";
 import { ControlPlane, type LabDevice } from "./lab/control-plane.ts";
 import { type FakeTailscale, installFakeTailscale } from "./lab/fake-tailscale.ts";
 import { labAvailable } from "./lab/require-lab.ts";
-import { RELAY2, SecondRelay } from "./lab/second-relay.ts";
 import {
   type AgentFiles,
   REPO,
@@ -75,10 +74,9 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
   let files: AgentFiles;
   let tailscale: FakeTailscale;
   let agent: RunningAgent;
-  let relay2: SecondRelay | undefined;
 
   beforeAll(async () => {
-    lab = await Lab.create();
+    lab = await Lab.create({ secondRelay: true });
     await lab.settle();
     await startNsd(lab);
     await startTargetServer(lab);
@@ -107,7 +105,6 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
   });
 
   afterAll(async () => {
-    await relay2?.destroy();
     await lab?.destroy();
   });
 
@@ -207,12 +204,11 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
   });
 
   it("two relay nodes with one token: both nameservers; one stopped turns down and the nameservers shrink, back again they grow", async () => {
-    relay2 = await SecondRelay.create(lab);
     const dir = join(lab.dir, "relay2");
     await mkdir(dir, { recursive: true });
     const files2 = await managedFiles(
       dir,
-      `http://${RELAY2.upstream}:8787`,
+      `http://${ADDR.upstream2}:8787`,
       agentToken,
       "127.0.0.1:53",
     );
@@ -229,7 +225,7 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
       "--tailscale",
       tailscale2.binary,
     ];
-    let second = relay2.spawn(process.execPath, args);
+    let second = lab.spawn("relay2", process.execPath, args);
     const both = sorted([...RELAY1_IPS, ...RELAY2_IPS]).join();
     const splitIs = (wanted: string) => async () =>
       (await control.fakeState()).splitDns[SPLIT]?.join() === wanted;
@@ -246,7 +242,6 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
       "the stopped node to leave the nameservers",
       splitIs(sorted(RELAY1_IPS).join()),
       30_000,
-      250,
     );
     expect((await nodes()).map((n) => [n.nodeId, n.state])).toEqual([
       ["nRelay1", "up"],
@@ -254,7 +249,7 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
     ]);
     expect(await resolvesToTarget(`my-vps.${SPLIT}`)()).toBe(true);
 
-    second = relay2.spawn(process.execPath, args);
+    second = lab.spawn("relay2", process.execPath, args);
     await until("the node to come back as a nameserver", splitIs(both), 30_000);
     await stopProcess(second);
   });

@@ -28,6 +28,8 @@ export const ADDR = {
   lan: "198.18.3.2",
   relayLan6: "fdec:3::1",
   lan6: "fdec:3::2",
+  relay2Up: "198.18.4.1",
+  upstream2: "198.18.4.2",
 } as const;
 
 export const LAN_NET = "198.18.3.0/24";
@@ -44,11 +46,16 @@ export function synthesized(ipv4: string): string {
   return `${PREFIX.slice(0, PREFIX.indexOf("::/"))}::${ipv4}`;
 }
 
-export type Role = "client" | "relay" | "target" | "upstream" | "lan";
+export type Role = "client" | "relay" | "target" | "upstream" | "lan" | "relay2";
 
 export interface LabOptions {
   /** Adds the LAN namespace: a host beside the relay that is not on the tailnet. */
   readonly lan?: boolean;
+  /**
+   * Adds a second relay node, linked only to the upstream namespace (where managed-mode tests
+   * run the API): relay2 up1 198.18.4.1/24 ── upstream up1 198.18.4.2/24.
+   */
+  readonly secondRelay?: boolean;
 }
 
 export class Lab {
@@ -68,6 +75,7 @@ export class Lab {
       target: `n64e2e-${id}-t`,
       upstream: `n64e2e-${id}-u`,
       lan: `n64e2e-${id}-l`,
+      relay2: `n64e2e-${id}-r2`,
     };
     this.roles = [
       "client",
@@ -75,6 +83,7 @@ export class Lab {
       "target",
       "upstream",
       ...(options.lan ? ["lan" as const] : []),
+      ...(options.secondRelay ? ["relay2" as const] : []),
     ];
   }
 
@@ -187,6 +196,18 @@ export class Lab {
     await mkdir(join("/etc/netns", client), { recursive: true });
     await writeFile(join("/etc/netns", client, "resolv.conf"), `nameserver ${ADDR.relay6}\n`);
     if (this.roles.includes("lan")) await this.buildLan();
+    if (this.roles.includes("relay2")) await this.buildSecondRelay();
+  }
+
+  private async buildSecondRelay(): Promise<void> {
+    const { relay2, upstream } = this.ns;
+    await this.ip(["netns", "add", relay2]);
+    await this.ip(["-n", relay2, "link", "set", "lo", "up"]);
+    await this.veth("up1", relay2, upstream);
+    await this.ip(["-n", relay2, "addr", "add", `${ADDR.relay2Up}/24`, "dev", "up1"]);
+    await this.ip(["-n", upstream, "addr", "add", `${ADDR.upstream2}/24`, "dev", "up1"]);
+    await this.ip(["-n", relay2, "link", "set", "up1", "up"]);
+    await this.ip(["-n", upstream, "link", "set", "up1", "up"]);
   }
 
   /**
