@@ -31,6 +31,11 @@ export async function runCommand({
   env,
 }: RunCommandOptions): Promise<number> {
   const root = typeof values.root === "string" ? values.root : env.NAT64_RELAY_ROOT;
+  // A DNS worker must listen for the primary's config before anything asynchronous runs.
+  if (isDnsWorker(env)) {
+    const level = env.NAT64_RELAY_LOG_LEVEL ?? "info";
+    return runDnsWorker(pino({ name: "nat64-relay-agent", level }).child({ worker: process.pid }));
+  }
   const managed = await decideManaged({
     configPath,
     configGiven,
@@ -54,7 +59,6 @@ export async function runCommand({
     name: "nat64-relay-agent",
     level: env.NAT64_RELAY_LOG_LEVEL ?? local?.logLevel ?? "info",
   });
-  if (isDnsWorker(env)) return runDnsWorker(logger.child({ worker: process.pid }));
   const workers = typeof values.workers === "string" ? Number(values.workers) : 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     console.error(

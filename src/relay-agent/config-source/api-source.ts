@@ -145,10 +145,11 @@ export class ApiConfigSource {
    * a time, until close() or a refused token.
    */
   watch(handle: SourceCandidateHandler): void {
-    if (this.#first && !this.#applied) {
-      void this.#record(this.#first, { ok: true, changedKeys: [], hostChanges: [] });
-    }
-    this.#loop ??= this.#pollLoop(handle);
+    const first = this.#first && !this.#applied ? this.#first : undefined;
+    this.#loop ??= (async () => {
+      if (first) await this.#record(first, { ok: true, changedKeys: [], hostChanges: [] });
+      await this.#pollLoop(handle);
+    })();
   }
 
   async close(): Promise<void> {
