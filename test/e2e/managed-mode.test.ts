@@ -3,12 +3,13 @@
 // namespace that gets its config from the API; nsd, the IPv4 target and the client as in the
 // NAT64 suite. The operator's verbs go over HTTP (the Slack path is the bot's; see
 // docs/managed.md). Steps run in order and build on each other.
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digAaaa, ping, tcpSend } from "./lab/client-probes.ts";
 import { ControlPlane, type LabDevice } from "./lab/control-plane.ts";
 import { type FakeTailscale, installFakeTailscale } from "./lab/fake-tailscale.ts";
+import { managedAgentFiles, setFakeIdentity } from "./lab/managed-agent.ts";
 import { labAvailable } from "./lab/require-lab.ts";
 import {
   type AgentFiles,
@@ -43,30 +44,6 @@ interface NodeStatus {
   counters: Record<string, number> | null;
 }
 
-/** A managed agent's files: the local file (api, tokenFile, listen) and its root. */
-async function managedFiles(
-  dir: string,
-  api: string,
-  token: string,
-  listen: string,
-): Promise<AgentFiles> {
-  const root = join(dir, "root");
-  const tokenFile = join(root, "etc/nat64-relay/agent-token");
-  await mkdir(join(root, "etc/nat64-relay"), { recursive: true });
-  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-  await chmod(tokenFile, 0o600);
-  const config = join(dir, "local.yaml");
-  await writeFile(config, `api: ${api}\ntokenFile: ${tokenFile}\nlisten: ["${listen}"]\n`);
-  return { config, root };
-}
-
-async function fakeStatus(tailscale: FakeTailscale, id: string, host: string, ips: string[]) {
-  await tailscale.setStatus({
-    BackendState: "Running",
-    Self: { ID: id, HostName: host, TailscaleIPs: ips, PrimaryRoutes: [] },
-  });
-}
-
 describe.runIf(available)("managed mode end to end (API, agent, client in namespaces)", () => {
   let lab: Lab;
   let control: ControlPlane;
@@ -98,9 +75,9 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
     agentToken = (created.body as { agentToken: string }).agentToken;
     const dir = join(lab.dir, "relay1");
     await mkdir(dir, { recursive: true });
-    files = await managedFiles(dir, control.apiUrl, agentToken, `[${ADDR.relay6}]:53`);
+    files = await managedAgentFiles(dir, control.apiUrl, agentToken, `[${ADDR.relay6}]:53`);
     tailscale = await installFakeTailscale(dir, []);
-    await fakeStatus(tailscale, "nRelay1", "relay", RELAY1_IPS);
+    await setFakeIdentity(tailscale, "nRelay1", "relay", RELAY1_IPS);
     agent = await startAgent(lab, files, tailscale.binary);
   });
 
@@ -206,14 +183,14 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
   it("two relay nodes with one token: both nameservers; one stopped turns down and the nameservers shrink, back again they grow", async () => {
     const dir = join(lab.dir, "relay2");
     await mkdir(dir, { recursive: true });
-    const files2 = await managedFiles(
+    const files2 = await managedAgentFiles(
       dir,
       `http://${ADDR.upstream2}:8787`,
       agentToken,
       "127.0.0.1:53",
     );
     const tailscale2 = await installFakeTailscale(dir, []);
-    await fakeStatus(tailscale2, "nRelay2", "relay-2", RELAY2_IPS);
+    await setFakeIdentity(tailscale2, "nRelay2", "relay-2", RELAY2_IPS);
     const args = [
       join(REPO, "bin/nat64-relay.js"),
       "agent",

@@ -1,0 +1,206 @@
+// `npm run bench:e2e` — managed mode, two figures (printed, never asserted):
+// (1) the time from the operator's command (POST /v1/split-domains to the real API in the lab's
+//     upstream namespace) to the client's first successful relayed `ping my-vps.r9929`, median of
+//     5 rounds (network namespaces, root; each round bounded to 30 s);
+// (2) the API's CPU per idle long-polling agent: 100 simulated agents (the real config source and
+//     status reporter, no data plane) against `nat64-relay api` on 127.0.0.1, over a 60 s idle
+//     window, CPU from /proc.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ApiConfigSource } from "../../src/relay-agent/config-source/api-source.ts";
+import { HttpAgentApi } from "../../src/relay-agent/managed/api-link.ts";
+import { LinkHealth } from "../../src/relay-agent/managed/link-health.ts";
+import { StatusReporter } from "../../src/relay-agent/managed/status-reporter.ts";
+import { ControlPlane } from "../../test/e2e/lab/control-plane.ts";
+import { installFakeTailscale } from "../../test/e2e/lab/fake-tailscale.ts";
+import { managedAgentFiles, setFakeIdentity } from "../../test/e2e/lab/managed-agent.ts";
+import { labUnavailableReason } from "../../test/e2e/lab/require-lab.ts";
+import { startAgent, startNsd, startTargetServer, waitFor } from "../../test/e2e/lab/services.ts";
+import { ADDR, Lab, POOL, PREFIX, REAL, SPLIT } from "../../test/e2e/lab/topology.ts";
+import { cpuSeconds } from "../lib/proc-cpu.ts";
+
+const ROUNDS = 5;
+const ROUND_LIMIT_MS = 30_000;
+const AGENTS = 100;
+const IDLE_SECONDS = 60;
+const BIN = fileURLToPath(new URL("../../bin/nat64-relay.js", import.meta.url));
+const ADMIN = "bench-admin-token-0123456789abcdef";
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+async function commandToPing(): Promise<void> {
+  const reason = labUnavailableReason();
+  if (reason) {
+    console.log(`(1) command → first relayed ping: skipped (${reason})`);
+    return;
+  }
+  const lab = await Lab.create();
+  try {
+    await lab.settle();
+    await startNsd(lab);
+    await startTargetServer(lab);
+    const control = new ControlPlane(lab, ADDR.upstream);
+    await control.startFakeTailscale([
+      {
+        nodeId: "nRelay1",
+        hostname: "relay",
+        addresses: ["100.101.102.103", ADDR.relay6],
+        advertisedRoutes: [PREFIX],
+      },
+    ]);
+    await control.startApi();
+    const created = await control.call("POST", "/v1/relays", {
+      name: "edge",
+      prefix: PREFIX,
+      pool: POOL,
+      egressInterfaces: ["eth0"],
+      upstreams: [ADDR.upstream],
+      allowFrom: ["fd7a:115c:a1e0::/48"],
+      maxTtl: 0,
+    });
+    const token = (created.body as { agentToken: string }).agentToken;
+    const dir = join(lab.dir, "relay1");
+    await mkdir(dir, { recursive: true });
+    const files = await managedAgentFiles(dir, control.apiUrl, token, `[${ADDR.relay6}]:53`);
+    const tailscale = await installFakeTailscale(dir, []);
+    await setFakeIdentity(tailscale, "nRelay1", "relay", ["100.101.102.103", ADDR.relay6]);
+    await startAgent(lab, files, tailscale.binary);
+    const pingOnce = () =>
+      lab
+        .exec("client", "ping", ["-6", "-c", "1", "-W", "1", `my-vps.${SPLIT}`], {
+          timeoutMs: 5000,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+    const times: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = performance.now();
+      const added = await control.call("POST", "/v1/split-domains", {
+        name: SPLIT,
+        realSuffix: REAL,
+        relay: "edge",
+      });
+      if (added.status !== 201) throw new Error(`add-domain: ${JSON.stringify(added.body)}`);
+      await waitFor("the first relayed ping", pingOnce, ROUND_LIMIT_MS, 20);
+      times.push(performance.now() - started);
+      await control.call("DELETE", `/v1/split-domains/${SPLIT}`);
+      await waitFor("the name to go", async () => !(await pingOnce()), ROUND_LIMIT_MS, 100);
+    }
+    console.log(
+      `(1) POST /v1/split-domains → first successful relayed ping my-vps.${SPLIT}: median ${median(times).toFixed(0)} ms of ${ROUNDS} (${times.map((t) => t.toFixed(0)).join(", ")} ms)`,
+    );
+  } finally {
+    await lab.destroy();
+  }
+}
+
+async function startApi(dir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BIN, "api"], {
+    env: {
+      ...process.env,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATABASE_PATH: join(dir, "bench.db"),
+      ADMIN_TOKEN: ADMIN,
+      TAILSCALE_API_KEY: "",
+      RECONCILE_INTERVAL_SECONDS: "0",
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`API did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+  });
+  return { child, url };
+}
+
+const silent = { info() {}, warn() {}, error() {} };
+
+async function idleAgentCpu(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "nat64-relay-bench-e2e-"));
+  const { child, url } = await startApi(dir);
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    for (let i = 0; i < AGENTS; i++) {
+      const response = await fetch(`${url}/v1/relays`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: `edge-${i}` }),
+      });
+      if (response.status !== 201) throw new Error(`create relay: ${await response.text()}`);
+      const { agentToken } = (await response.json()) as { agentToken: string };
+      const api = new HttpAgentApi({ url, token: agentToken });
+      const health = new LinkHealth(url);
+      const stateDir = join(dir, `agent-${i}`);
+      let revision: number | undefined;
+      const reporter = new StatusReporter({
+        api,
+        health,
+        log: silent,
+        collect: async () =>
+          revision === undefined
+            ? undefined
+            : {
+                nodeId: `nBench${i}`,
+                hostname: `edge-${i}`,
+                addresses: [`100.64.${Math.floor(i / 250)}.${(i % 250) + 1}`],
+                appliedRevision: revision,
+                counters: { dns_queries: 0 },
+              },
+      });
+      const source = new ApiConfigSource({
+        api,
+        health,
+        stateDir,
+        log: silent,
+        onApplied: (applied) => {
+          revision = applied.revision;
+          void reporter.reportSoon();
+        },
+      });
+      const first = await source.first();
+      if (!first.ok) throw new Error(first.problems[0]?.message);
+      source.watch(async () => ({ ok: true, changedKeys: [], hostChanges: [] }));
+      reporter.start();
+      closers.push(async () => {
+        await source.close();
+        await reporter.stop();
+      });
+    }
+    // Let the first polls and reports settle, then measure an idle window.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const before = cpuSeconds(child.pid);
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuSeconds(child.pid) - before;
+    console.log(
+      `(2) API CPU with ${AGENTS} idle long-polling agents (wait=55 s, reports every 30 s) over ${seconds.toFixed(0)} s: ${(cpu * 1000).toFixed(0)} ms total = ${((cpu * 1000 * 60) / seconds / AGENTS).toFixed(2)} ms CPU per agent per minute (${((cpu / seconds / AGENTS) * 100).toFixed(4)} % of one core per agent)`,
+    );
+  } finally {
+    await Promise.all(closers.map((close) => close()));
+    child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await commandToPing();
+await idleAgentCpu();
