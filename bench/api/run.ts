@@ -4,67 +4,21 @@
 // Prints requests/s, p99 latency, and the server's CPU time per request (user + system, from
 // /proc: a figure that other load on the machine disturbs less than requests/s). Each run is
 // bounded by BENCH_SECONDS (default 10).
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { startApiServer } from "../lib/api-server.ts";
+import { cpuSeconds } from "../lib/proc-cpu.ts";
 
 const SECONDS = Math.min(60, Math.max(1, Number(process.env.BENCH_SECONDS ?? 10)));
 const CONNECTIONS = Math.min(500, Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 50)));
-const BIN = fileURLToPath(new URL("../../bin/nat64-relay.js", import.meta.url));
-
-async function startServer(dir: string) {
-  const child = spawn(process.execPath, [BIN, "api"], {
-    env: {
-      ...process.env,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATABASE_PATH: join(dir, "bench.db"),
-      ADMIN_TOKEN: "",
-      TAILSCALE_API_KEY: "",
-      TAILSCALE_OAUTH_CLIENT_ID: "",
-      TAILSCALE_OAUTH_CLIENT_SECRET: "",
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`server exited ${code}:\n${output}`)));
-  });
-  const token = /(n64r_[a-z2-7]{16}_[a-z2-7]{43})/.exec(output)?.[1];
-  if (!token) throw new Error(`no bootstrap token in:\n${output}`);
-  return { child, url, token };
-}
-
-/** CPU seconds (user + system) the server process has used, from /proc (Linux); else NaN. */
-function serverCpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** Runs one autocannon scenario and adds the server's CPU time per request to the result. */
 async function measure(pid: number | undefined, options: Parameters<typeof autocannon>[0]) {
-  const before = serverCpuSeconds(pid);
+  const before = cpuSeconds(pid);
   const result = await autocannon(options);
-  const cpu = serverCpuSeconds(pid) - before;
+  const cpu = cpuSeconds(pid) - before;
   const total = Object.values(result.statusCodeStats).reduce((sum, { count }) => sum + count, 0);
   return { result, cpuMicrosPerRequest: total ? (cpu * 1e6) / total : Number.NaN };
 }
@@ -82,7 +36,7 @@ function line(
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "nat64-relay-bench-"));
-  const server = await startServer(dir);
+  const server = await startApiServer(dir);
   try {
     const admin = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
     const relay = await fetch(`${server.url}/v1/relays`, {

@@ -5,12 +5,10 @@
 // (2) the API's CPU per idle long-polling agent: 100 simulated agents (the real config source and
 //     status reporter, no data plane) against `nat64-relay api` on 127.0.0.1, over a 60 s idle
 //     window, CPU from /proc.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ApiConfigSource } from "../../src/relay-agent/config-source/api-source.ts";
 import { HttpAgentApi } from "../../src/relay-agent/managed/api-link.ts";
 import { LinkHealth } from "../../src/relay-agent/managed/link-health.ts";
@@ -21,14 +19,13 @@ import { managedAgentFiles, setFakeIdentity } from "../../test/e2e/lab/managed-a
 import { labUnavailableReason } from "../../test/e2e/lab/require-lab.ts";
 import { startAgent, startNsd, startTargetServer, waitFor } from "../../test/e2e/lab/services.ts";
 import { ADDR, Lab, POOL, PREFIX, REAL, SPLIT } from "../../test/e2e/lab/topology.ts";
+import { startApiServer } from "../lib/api-server.ts";
 import { cpuSeconds } from "../lib/proc-cpu.ts";
 
 const ROUNDS = 5;
 const ROUND_LIMIT_MS = 30_000;
 const AGENTS = 100;
 const IDLE_SECONDS = 60;
-const BIN = fileURLToPath(new URL("../../bin/nat64-relay.js", import.meta.url));
-const ADMIN = "bench-admin-token-0123456789abcdef";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -101,48 +98,23 @@ async function commandToPing(): Promise<void> {
   }
 }
 
-async function startApi(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, "api"], {
-    env: {
-      ...process.env,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATABASE_PATH: join(dir, "bench.db"),
-      ADMIN_TOKEN: ADMIN,
-      TAILSCALE_API_KEY: "",
-      RECONCILE_INTERVAL_SECONDS: "0",
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`API did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-  });
-  return { child, url };
-}
-
 const silent = { info() {}, warn() {}, error() {} };
 
 async function idleAgentCpu(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "nat64-relay-bench-e2e-"));
-  const { child, url } = await startApi(dir);
+  const {
+    child,
+    url,
+    token: admin,
+  } = await startApiServer(dir, {
+    RECONCILE_INTERVAL_SECONDS: "0",
+  });
   const closers: (() => Promise<void>)[] = [];
   try {
     for (let i = 0; i < AGENTS; i++) {
       const response = await fetch(`${url}/v1/relays`, {
         method: "POST",
-        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
         body: JSON.stringify({ name: `edge-${i}` }),
       });
       if (response.status !== 201) throw new Error(`create relay: ${await response.text()}`);

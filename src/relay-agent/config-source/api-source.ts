@@ -5,9 +5,11 @@
 // Failures back off with jitter up to a cap; a refused token (401/403) stops the polling with one
 // log line while the running config keeps serving. Keys that describe this node (listen...) come
 // from the local file and override the API's document.
+
 import { type AgentApi, ApiUnavailableError, type ConfigAnswer } from "../managed/api-link.ts";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "../managed/backoff.ts";
 import type { LinkHealth } from "../managed/link-health.ts";
+import type { ManagedLog } from "../managed/log.ts";
 import {
   type LastApply,
   lastApplyOf,
@@ -17,17 +19,11 @@ import {
 } from "./apply-outcome.ts";
 import { readLastKnownGood, saveLastKnownGood } from "./last-known-good.ts";
 
-export interface SourceLog {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
-
 export interface ApiConfigSourceDeps {
   readonly api: AgentApi;
   readonly health: LinkHealth;
   readonly stateDir: string;
-  readonly log: SourceLog;
+  readonly log: ManagedLog;
   /** This node's keys from the local file; they replace the API's values. */
   readonly localKeys?: Record<string, unknown>;
   /** Called after every apply (the status reporter posts then). */

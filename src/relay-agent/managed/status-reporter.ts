@@ -2,21 +2,17 @@
 // (coalesced: one post in flight, at most one queued). The API answers how often it wants
 // reports; a node silent for 3 intervals is `down` there (docs/managed.md). A refused token
 // stops the reports as it stops the polling.
+
 import type { AgentApi } from "./api-link.ts";
 import type { LinkHealth } from "./link-health.ts";
-
-export interface ReporterLog {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
+import type { ManagedLog } from "./log.ts";
 
 export interface StatusReporterDeps {
   readonly api: AgentApi;
   readonly health: LinkHealth;
   /** The report body; undefined when there is nothing to say yet (no identity, no config). */
   readonly collect: () => Promise<Record<string, unknown> | undefined>;
-  readonly log: ReporterLog;
+  readonly log: ManagedLog;
   /** Until the API says otherwise (ms). */
   readonly intervalMs?: number;
 }
