@@ -6,7 +6,7 @@ import { cidr, embed } from "../../../src/core/index.ts";
 import type { DnsServer } from "../../../src/relay-agent/dns/dns-server.ts";
 import { STALE_ANSWER_TTL } from "../../../src/relay-agent/dns/resolver.ts";
 import { SilentUpstream } from "../../fakes/silent-upstream.ts";
-import { rrs, tcpQuery, udpQuery } from "./dns-client.ts";
+import { encodeAsk, frame, rrs, tcpQuery, udpQuery } from "./dns-client.ts";
 import {
   HOSTS,
   labSettings,
@@ -17,6 +17,7 @@ import {
   startServer,
 } from "./lab.ts";
 import { freePort, type NsdUpstream } from "./nsd-upstream.ts";
+import { tcpConversation } from "./tcp-conversation.ts";
 
 const synth = (ipv4: string) => embed(cidr(PREFIX), ipv4);
 const TIMEOUT_MS = 300;
@@ -159,7 +160,7 @@ describe("serve-stale (RFC 8767) and reload", () => {
 
 describe("TCP limits", () => {
   it("closes idle connections and refuses connections past the cap", async () => {
-    const { port } = await start({
+    const { server, port } = await start({
       upstreams: [nsd.address],
       dnsTcp: { idleTimeoutMs: 1000, maxConnections: 2, maxInFlightPerConnection: 8 },
     });
@@ -180,6 +181,49 @@ describe("TCP limits", () => {
     expect(await third.closedAfterMs).toBeLessThan(700);
     expect(await first.closedAfterMs).toBeGreaterThanOrEqual(990);
     expect(await second.closedAfterMs).toBeGreaterThanOrEqual(990);
+    const metrics = await server.metrics.render();
+    expect(metrics).toContain('nat64_relay_dns_tcp_closed_total{reason="connection_cap"} 1');
+    expect(metrics).toContain('nat64_relay_dns_tcp_closed_total{reason="idle"} 2');
+  });
+
+  it("ends a connection past its lifetime: asked queries are answered, new ones are not read, then FIN", async () => {
+    const { server, port } = await start({
+      upstreams: [nsd.address],
+      dnsTcp: { lifetimeMs: 1000, idleTimeoutMs: 5000 },
+    });
+    const talk = await tcpConversation(port);
+    const ask = (id: number) =>
+      talk.socket.write(frame(encodeAsk({ name: `plain.${SPLIT}`, type: "AAAA" }, id)));
+    const started = performance.now();
+    let id = 0;
+    const asking = setInterval(() => ask(++id), 200);
+    try {
+      await talk.closed;
+    } finally {
+      clearInterval(asking);
+      talk.socket.destroy();
+    }
+    const elapsed = performance.now() - started;
+    // Lifetime 1 s, checked at least once a second: closed between 1 and ~2 s, not at idle (5 s).
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    expect(elapsed).toBeLessThan(4000);
+    const answered = talk.received().map((answer) => answer.readUInt16BE(0));
+    expect(answered.length).toBeGreaterThanOrEqual(3);
+    expect(answered).toEqual(Array.from({ length: answered.length }, (_, index) => index + 1));
+    expect(await server.metrics.render()).toContain(
+      'nat64_relay_dns_tcp_closed_total{reason="lifetime"} 1',
+    );
+  });
+
+  it("applies new TCP limits from a reload to connections already open", async () => {
+    const { server, port, settings } = await start({ upstreams: [nsd.address] });
+    const talk = await tcpConversation(port);
+    const next = labSettings({ upstreams: [nsd.address], dnsTcp: { idleTimeoutMs: 500 } });
+    await server.reload({ ...next, listen: settings.listen });
+    const started = performance.now();
+    await talk.closed;
+    // Default idle is 10 s; the reloaded 500 ms applies to this connection.
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });
 
