@@ -30,6 +30,20 @@ describe("reading upstream replies", () => {
     expect(read(query).kind).toBe("mismatch");
   });
 
+  it("keeps each address once, in first-seen order, even in a 4,000-record reply", () => {
+    const distinct = Array.from({ length: 2000 }, (_, i) => `100.64.${i >> 8}.${i & 255}`);
+    const answers = [...distinct, ...distinct].map(
+      (data) => ({ type: "A", name: "host.ts.net", ttl: 60, data }) as dnsPacket.Answer,
+    );
+    const parsed = read(reply({ answers }));
+    expect(parsed.kind).toBe("answer");
+    if (parsed.kind !== "answer") return;
+    const ipv4s = parsed.addresses.get(nameToKey("host.ts.net"))?.ipv4s ?? [];
+    expect(ipv4s).toHaveLength(2000);
+    expect(ipv4s.slice(0, 2)).toEqual([0x64400000, 0x64400001]);
+    expect(new Set(ipv4s).size).toBe(2000);
+  });
+
   it("matches the question whatever its letter case", () => {
     expect(read(reply({}, 9, "HOST.ts.NET")).kind).toBe("answer");
   });
