@@ -56,7 +56,20 @@ async function startAgent(name: string, extra: string[], upstream = nsd): Promis
     ].join("\n"),
   );
   const run = agent(["--config", configPath, "--state-dir", join(dir, `${name}-state`)]);
-  await eventually(() => udpQuery(HOST, port, { name: SPLIT, type: "SOA" }, 300), 15_000);
+  // Start-up can be slow on a loaded machine; an agent that exits says why.
+  const exited = run.exit.then((code) => {
+    throw new Error(`agent exited with ${code} before answering:\n${run.output()}`);
+  });
+  try {
+    await Promise.race([
+      eventually(() => udpQuery(HOST, port, { name: SPLIT, type: "SOA" }, 300), 30_000),
+      exited,
+    ]);
+  } catch (error) {
+    await stopChild(run.child);
+    throw new Error(`${(error as Error).message}\nagent output:\n${run.output()}`);
+  }
+  exited.catch(() => {});
   return { run, port, metricsPort, pid: run.child.pid! };
 }
 
