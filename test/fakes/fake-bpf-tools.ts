@@ -34,6 +34,12 @@ export class FakeBpfTools implements BpfTools {
   /** Makes every attach fail with this tc error (e.g. no CAP_BPF, lockdown). */
   attachError: string | undefined;
   readonly calls: string[] = [];
+  /** Where the devices live: the fake host's links, or the set above. */
+  private readonly deviceExists: (device: string) => boolean;
+
+  constructor(options: { deviceExists?: (device: string) => boolean } = {}) {
+    this.deviceExists = options.deviceExists ?? ((device) => this.devices.has(device));
+  }
 
   async compile(source: string, object: string): Promise<void> {
     this.calls.push(`compile ${basename(source)}`);
@@ -46,7 +52,12 @@ export class FakeBpfTools implements BpfTools {
   }
 
   private device(device: string): void {
-    if (!this.devices.has(device)) throw new Error(`Cannot find device "${device}"`);
+    if (!this.deviceExists(device)) {
+      // The kernel took the qdisc, filter and maps with the device.
+      this.dropFilter(device);
+      this.clsact.delete(device);
+      throw new Error(`Cannot find device "${device}"`);
+    }
   }
 
   async hasClsact(device: string): Promise<boolean> {

@@ -13,6 +13,7 @@ import type {
 } from "../../src/relay-agent/host/nftables.ts";
 import type { Sysctl } from "../../src/relay-agent/host/sysctl.ts";
 import type { DataPlaneHost } from "../../src/relay-agent/nat64/apply.ts";
+import { FakeBpfTools } from "./fake-bpf-tools.ts";
 import { FakeTailscaleCli } from "./fake-tailscale-cli.ts";
 
 interface FakeChain {
@@ -260,6 +261,7 @@ export interface FakeHost extends DataPlaneHost {
   readonly ip: FakeIpRoute;
   readonly sysctl: FakeSysctl;
   readonly tailscale: FakeTailscaleCli;
+  readonly bpf: FakeBpfTools;
   readonly commands: string[];
 }
 
@@ -298,6 +300,7 @@ export function fakeHost(
   return {
     nft: new FakeNftables(),
     ip,
+    bpf: new FakeBpfTools({ deviceExists: (device) => ip.links.has(device) }),
     sysctl: new FakeSysctl(),
     tailscale: new FakeTailscaleCli({
       routes: options.routes ?? [],

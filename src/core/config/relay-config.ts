@@ -139,6 +139,12 @@ export const RelaySettings = z.strictObject({
       "where translated IPv4 leaves (masquerade), and the only way the pool may leave; default: [overlayInterface]",
     ),
   engine: z.enum(["tayga", "jool", "none"]).default("tayga"),
+  fastPath: z
+    .enum(["auto", "off"])
+    .default("auto")
+    .describe(
+      "tc-BPF fast path on tayga's tun (docs/fast-path.md); auto: on where it loads, off: tayga only",
+    ),
   advertise: z.boolean().default(true).describe("merge prefix into tailscale --advertise-routes"),
   maxTtl: z.number().int().min(0).max(86400).default(300).describe("cap on answer TTLs (s)"),
   cacheSize: z

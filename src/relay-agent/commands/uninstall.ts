@@ -7,6 +7,9 @@ import type { Systemd } from "../host/systemd.ts";
 import { readInstallRecord, uninstallAgent } from "../install/install.ts";
 import { type DataPlaneHost, removeIfEmpty, teardownDataPlane } from "../nat64/apply.ts";
 import { readRecord } from "../nat64/record.ts";
+import { fastPathRecordPath } from "../nat64/runtime.ts";
+import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
+import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
 import { PREFIX_FILE } from "../state/prefix-store.ts";
 import { systemdFor } from "./install.ts";
 import type { CommonOptions } from "./options.ts";
@@ -36,8 +39,20 @@ export async function uninstallCommand(
   const installedDirs = (await readInstallRecord(paths.installRecord))?.dirs ?? [];
   const unit = await uninstallAgent({ paths, systemd });
   const stray = await stopStrayTayga(paths.taygaConf);
+  // The fast path first: it is attached to the tun the data plane teardown deletes.
+  const fast = await applyFastPath(
+    undefined,
+    host.bpf ?? new RealBpfTools(host.exec),
+    fastPathRecordPath(paths),
+  )
+    .then((result) => ({ done: result.changes, failed: [] as string[] }))
+    .catch((error: Error) => ({ done: [], failed: [`fast path: ${error.message}`] }));
   const record = await readRecord(paths.dataPlaneRecord);
-  const plane = await teardownDataPlane(host, record);
+  const teardown = await teardownDataPlane(host, record);
+  const plane = {
+    done: [...fast.done, ...teardown.done],
+    failed: [...fast.failed, ...teardown.failed],
+  };
   if (plane.failed.length === 0) {
     await rm(paths.dataPlaneRecord, { force: true });
     // The agent's own state files; the directories only if we created them and they are empty.

@@ -8,6 +8,7 @@ import type { IpRoute } from "../host/ip-route.ts";
 import type { Nftables, NftTableSummary } from "../host/nftables.ts";
 import type { Sysctl } from "../host/sysctl.ts";
 import type { TailscaleCli } from "../host/tailscale-cli.ts";
+import type { BpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import type { DesiredDataPlane, DesiredRoute } from "./desired-state.ts";
 import { ipv6Prefixes, joolStatusCommand, joolTeardownCommands } from "./jool.ts";
 import {
@@ -31,6 +32,8 @@ export interface DataPlaneHost {
   readonly tailscale?: TailscaleCli;
   /** Runs tayga --mktun and jool. */
   readonly exec: Exec;
+  /** clang, tc and bpftool for the fast path; default: the real ones through exec. */
+  readonly bpf?: BpfTools;
 }
 
 export type ChangeArea = "sysctl" | "file" | "tun" | "route" | "nft" | "jool" | "tailscale";

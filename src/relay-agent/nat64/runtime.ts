@@ -5,6 +5,10 @@ import { cidr } from "../../core/ip.ts";
 import { extract } from "../../core/rfc6052.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
+import { FastPathController } from "../resources/accelerators/fast-path/controller.ts";
+import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
+import type { FastPathDesired } from "../resources/accelerators/fast-path/fast-path-state.ts";
 import { applyPlan, type DataPlaneHost, type Plan, planDataPlane, tableMatches } from "./apply.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "./desired-state.ts";
 import { type GuardEntry, GuardFeeder } from "./guard.ts";
@@ -37,6 +41,9 @@ export interface Nat64DataPlaneOptions {
   readonly joolAvailable?: () => Promise<boolean>;
 }
 
+/** Where the fast path keeps the record of what it attached (uninstall reads it too). */
+export const fastPathRecordPath = (paths: HostPaths) => `${paths.stateDir}/fast-path.json`;
+
 export async function modprobeJool(host: DataPlaneHost): Promise<boolean> {
   return host.exec("modprobe", ["jool"]).then(
     () => true,
@@ -54,9 +61,17 @@ export class Nat64DataPlane implements DataPlane {
   private healthTimer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly fastPath: FastPathController;
+  private fastPathDesired: FastPathDesired | undefined;
 
   constructor(options: Nat64DataPlaneOptions) {
     this.options = options;
+    this.fastPath = new FastPathController({
+      tools: options.host.bpf ?? new RealBpfTools(options.host.exec),
+      recordPath: fastPathRecordPath(options.paths),
+      ...(options.log ? { log: options.log } : {}),
+      exclusive: (task) => this.serialize(task),
+    });
   }
 
   readonly observer: SynthesisObserver = (ipv4s, ttlSeconds) =>
@@ -94,9 +109,13 @@ export class Nat64DataPlane implements DataPlane {
     this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
     await this.updateFeeder(desired, previous, plan);
     await this.updateTayga(desired, plan.taygaRestart);
+    // After tayga and its tun: the fast path attaches to that tun (docs/fast-path.md).
+    this.fastPathDesired = desiredFastPath(effective, desired);
+    const fast = await this.fastPath.apply(this.fastPathDesired);
+    warnings.push(...fast.warnings);
     if (desired.engine === "none") this.stopHealthCheck();
     else this.startHealthCheck();
-    const changes = plan.changes.map((change) => change.summary);
+    const changes = [...plan.changes.map((change) => change.summary), ...fast.changes];
     const log = this.options.log;
     for (const warning of warnings) log?.(`warning: ${warning}`);
     if (changes.length === 0) log?.(`data plane (${desired.engine}): up to date, no changes`);
@@ -214,6 +233,9 @@ export class Nat64DataPlane implements DataPlane {
     await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     for (const change of plan.changes) this.options.log?.(`data plane (repair): ${change.summary}`);
     await this.updateFeeder(desired, desired, plan);
+    const fast = await this.fastPath.apply(this.fastPathDesired);
+    for (const change of fast.changes) this.options.log?.(`data plane (repair): ${change}`);
+    for (const warning of fast.warnings) this.options.log?.(`warning: ${warning}`);
     return plan;
   }
 
@@ -308,6 +330,7 @@ export class Nat64DataPlane implements DataPlane {
   async close(): Promise<void> {
     this.closed = true;
     this.stopHealthCheck();
+    this.fastPath.close();
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     await this.saveGuard();

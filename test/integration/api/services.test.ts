@@ -61,6 +61,7 @@ describe("control API services on a real SQLite file", () => {
     prefix: "fd4e:2a91:7c3d:6464::/96",
     pool: "192.168.240.0/20",
     engine: "tayga" as const,
+    fastPath: "auto" as const,
     upstreams: ["100.100.100.100"],
     allowFrom: ["100.64.0.0/10"],
     overlayInterface: "tailscale0",

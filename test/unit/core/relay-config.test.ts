@@ -38,6 +38,7 @@ describe("relay config files", () => {
         pool: "192.168.240.0/20",
         overlayInterface: "tailscale0",
         engine: "tayga",
+        fastPath: "auto",
         advertise: true,
       },
     });

@@ -1,7 +1,7 @@
 // The fast path as a host resource: observe what is attached to tayga's tun, plan toward the
 // desired slice (attach, keep the maps equal to tayga's assignments, or undo what we added),
 // and say why once when it cannot run here (tayga then translates everything, as before).
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { cidr } from "../../../../core/ip.ts";
 import type { AttachedProgram, BpfTools } from "./bpf-tools.ts";
@@ -54,6 +54,7 @@ export interface FastPathObserved {
 }
 
 export interface FastPathChange {
+  readonly kind: "attach" | "sync-maps" | "undo";
   readonly summary: string;
   readonly undo: boolean;
   readonly run: (record: FastPathRecord | undefined) => Promise<FastPathRecord | undefined>;
@@ -146,12 +147,17 @@ function undoChange(
     ...(record.objects.length ? [`remove ${record.objects.join(", ")}`] : []),
   ];
   return {
+    kind: "undo",
     summary: parts.join("; ") || "forget the fast path record",
     undo: true,
     run: async () => {
       if (observed.attached) await tools.detach(record.device);
       if (record.addedClsact && observed.clsact) await tools.deleteClsact(record.device);
       for (const object of record.objects) await rm(object, { force: true });
+      // The directory too, when nothing else is in it.
+      for (const dir of new Set(record.objects.map((object) => dirname(object)))) {
+        await rmdir(dir).catch(() => {});
+      }
       return undefined;
     },
   };
@@ -236,6 +242,7 @@ export function planFastPath(
     return {
       changes: [
         {
+          kind: "sync-maps",
           summary: `fast path maps on ${desired.device}: ${syncSummary(diff)}`,
           undo: false,
           run: async (current) => {
@@ -271,6 +278,7 @@ export function planFastPath(
   return {
     changes: [
       {
+        kind: "attach",
         summary: `attach the fast path to ${desired.device} egress: ${program.filterName}${replacing}, ${observed.pairs.length} client${observed.pairs.length === 1 ? "" : "s"}`,
         undo: false,
         run: (current) => attachAndSync(desired, program, observed, current, tools),

@@ -1,0 +1,106 @@
+// Runs the fast path for the agent: one apply = observe, plan, run the changes, keep the record
+// of what was added; then the mirror follows tayga's assignments until the next apply. A load
+// that fails is said once, in one line, and the agent goes on with tayga alone.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { BpfTools } from "./bpf-tools.ts";
+import {
+  type FastPathDesired,
+  type FastPathRecord,
+  firstLine,
+  observeFastPath,
+  planFastPath,
+  TAYGA_ONLY,
+} from "./fast-path-state.ts";
+import { FastPathMirror } from "./mirror.ts";
+
+export interface FastPathReport {
+  readonly changes: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export async function readFastPathRecord(path: string): Promise<FastPathRecord | undefined> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  return text ? (JSON.parse(text) as FastPathRecord) : undefined;
+}
+
+async function saveRecord(path: string, record: FastPathRecord | undefined): Promise<void> {
+  if (!record) {
+    await rm(path, { force: true });
+    return;
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** Plans toward `desired` (undefined: remove) and runs the plan; saves after each change. */
+export async function applyFastPath(
+  desired: FastPathDesired | undefined,
+  tools: BpfTools,
+  recordPath: string,
+): Promise<FastPathReport & { readonly record: FastPathRecord | undefined }> {
+  let record = await readFastPathRecord(recordPath);
+  const before = record?.loadFailed;
+  let observed: Awaited<ReturnType<typeof observeFastPath>>;
+  try {
+    observed = await observeFastPath(desired, record, tools);
+  } catch (error) {
+    // tc or bpftool unusable here: the data plane goes on with tayga alone.
+    const warnings = desired ? [`fast path unavailable: ${firstLine(error)}; ${TAYGA_ONLY}`] : [];
+    return { changes: [], warnings, record };
+  }
+  const plan = planFastPath(desired, observed, record, tools);
+  for (const change of plan.changes) {
+    record = await change.run(record);
+    await saveRecord(recordPath, record);
+  }
+  const failed = record?.loadFailed;
+  const newFailure = failed && failed.object !== before?.object;
+  // A failed attach changed nothing on the host: the warning below is its one line.
+  const done = plan.changes.filter((change) => !(newFailure && change.kind === "attach"));
+  return {
+    changes: done.map((change) => change.summary),
+    warnings: newFailure
+      ? [...plan.warnings, `fast path not loaded: ${failed.reason}; ${TAYGA_ONLY}`]
+      : plan.warnings,
+    record,
+  };
+}
+
+export interface FastPathControllerOptions {
+  readonly tools: BpfTools;
+  readonly recordPath: string;
+  readonly log?: (message: string) => void;
+  readonly exclusive?: (task: () => Promise<void>) => Promise<void>;
+  readonly mirrorIntervalMs?: number;
+}
+
+export class FastPathController {
+  private readonly options: FastPathControllerOptions;
+  private readonly mirror: FastPathMirror;
+  /** The last apply's warnings: the same reason is not said again on every apply. */
+  private said = new Set<string>();
+
+  constructor(options: FastPathControllerOptions) {
+    this.options = options;
+    this.mirror = new FastPathMirror({
+      tools: options.tools,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.exclusive ? { exclusive: options.exclusive } : {}),
+      ...(options.mirrorIntervalMs === undefined ? {} : { intervalMs: options.mirrorIntervalMs }),
+    });
+  }
+
+  async apply(desired: FastPathDesired | undefined): Promise<FastPathReport> {
+    const result = await applyFastPath(desired, this.options.tools, this.options.recordPath);
+    const attached = desired && result.record && !result.record.loadFailed;
+    this.mirror.follow(attached ? desired : undefined);
+    const fresh = result.warnings.filter((warning) => !this.said.has(warning));
+    this.said = new Set(result.warnings);
+    return { changes: result.changes, warnings: fresh };
+  }
+
+  close(): void {
+    this.mirror.close();
+  }
+}
