@@ -150,6 +150,17 @@ describe.runIf(available)("NAT64 fast path (tc-BPF on tayga's tun)", () => {
     expect(await counter("FAST_V6_TO_V4_PACKETS")).toBeGreaterThan(0n);
     expect(await counter("FAST_V4_TO_V6_PACKETS")).toBeGreaterThan(0n);
     expect(await counter("TAYGA_V6_UNKNOWN_CLIENT")).toBe(unknownBefore);
+    // The doctor says which path is active and shows the split.
+    const doctor = await cli(lab, "relay", [
+      "agent",
+      "doctor",
+      "--probe",
+      "my-vps",
+      ...agentArgs(files),
+    ]);
+    expect(doctor.stdout).toMatch(
+      /✔ fast path \(tc-BPF on tayga's tun\): active on nat64relay: 1 client mapped; fast path [1-9]\d* packets \([\d.]+ [KMG]?B\), tayga [1-9]\d* packets \(/,
+    );
   });
 
   it("moves 20 MB of TCP each way through the fast path, content checked by SHA-256", async () => {
@@ -286,7 +297,7 @@ describe.runIf(available)("NAT64 fast path (tc-BPF on tayga's tun)", () => {
       .filter((line) => /fast path/.test(line));
     expect(lines).toEqual([
       expect.stringMatching(
-        /fast path not loaded: Error: bpf: Operation not permitted; tayga translates everything$/,
+        /fast path not loaded: tc: Error: bpf: Operation not permitted; tayga translates everything/,
       ),
     ]);
     expect((await probeFastPath(lab)).program).toBeUndefined();

@@ -13,6 +13,11 @@ import type { Systemd } from "../host/systemd.ts";
 import type { DataPlaneHost } from "../nat64/apply.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../nat64/desired-state.ts";
 import { COUNTERS, digestFromComment, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
+import { fastPathRecordPath } from "../nat64/runtime.ts";
+import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
+import { readFastPathRecord } from "../resources/accelerators/fast-path/controller.ts";
+import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
+import { fastPathCheck } from "../resources/accelerators/fast-path/doctor-check.ts";
 import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
@@ -376,6 +381,16 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
   checks.push(...(await persistenceChecks(deps, desired)));
   const engine = await engineCheck(deps, desired);
   if (engine) checks.push(engine);
+  if (desired.engine === "tayga") {
+    checks.push(
+      await fastPathCheck({
+        desired: desiredFastPath(deps.config, desired),
+        offBecause: "fastPath: off",
+        record: await readFastPathRecord(fastPathRecordPath(deps.paths)),
+        tools: deps.host.bpf ?? new RealBpfTools(deps.host.exec),
+      }),
+    );
+  }
   if (desired.nft) checks.push(await foreignDropCheck(deps));
   checks.push(await trafficCheck(deps, dns.addresses[0], desired));
   if (desired.nft) {

@@ -7,6 +7,9 @@ import { OfflineSystemd } from "../../../src/relay-agent/host/systemd.ts";
 import { applyPlan, planDataPlane } from "../../../src/relay-agent/nat64/apply.ts";
 import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
 import { EMPTY_RECORD } from "../../../src/relay-agent/nat64/record.ts";
+import { fastPathRecordPath } from "../../../src/relay-agent/nat64/runtime.ts";
+import { applyFastPath } from "../../../src/relay-agent/resources/accelerators/fast-path/controller.ts";
+import { desiredFastPath } from "../../../src/relay-agent/resources/accelerators/fast-path/desired.ts";
 import { fakeHost } from "../../fakes/fake-host.ts";
 import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 
@@ -26,8 +29,10 @@ async function healthyRelay() {
   const config = resolvedConfig();
   const host = fakeHost();
   host.tailscale.statusJson = { Self: { HostName: "relay", PrimaryRoutes: [config.prefix] } };
-  const plan = await planDataPlane(desiredDataPlane(config, paths), host, EMPTY_RECORD);
+  const desired = desiredDataPlane(config, paths);
+  const plan = await planDataPlane(desired, host, EMPTY_RECORD);
   await applyPlan(plan, EMPTY_RECORD, async () => {});
+  await applyFastPath(desiredFastPath(config, desired), host.bpf, fastPathRecordPath(paths));
   const systemd = new OfflineSystemd(root);
   await systemd.enable(UNIT_NAME);
   return { root, paths, config, host, systemd };
@@ -58,13 +63,45 @@ describe("runRelayDoctor", () => {
       "sysctl",
       "table",
       "tayga",
+      "fast-path",
       "foreign-drop",
       "traffic",
       "foreign-traffic",
     ]);
+    expect(checks.find((c) => c.id === "fast-path")?.detail).toBe(
+      "active on nat64relay: 0 clients mapped; fast path 0 packets (0 B), tayga 0 packets",
+    );
     expect(checks.find((c) => c.id === "dns-udp")?.title).toBe(
       "AAAA relay.r9929 over UDP @[fd7a:115c:a1e0::1]:53",
     );
+  });
+
+  it("names the fast path's packet split, and why it is not active", async () => {
+    const relay = await healthyRelay();
+    const program = relay.host.bpf.filters.get("nat64relay");
+    if (!program) throw new Error("fast path not attached");
+    relay.host.bpf.count(program.programId, "FAST_V6_TO_V4_PACKETS", [1000n, 500n]);
+    relay.host.bpf.count(program.programId, "FAST_V6_TO_V4_BYTES", [20_000_000n, 0n]);
+    relay.host.bpf.count(program.programId, "TAYGA_V6_NOT_TCP_UDP", [3n, 4n]);
+    relay.host.bpf.count(program.programId, "TAYGA_LEASE_REFRESH", [2n, 0n]);
+    const deps = { ...relay, query: answer, taygaRunning: async () => true, settleMs: 0 };
+    const active = await runRelayDoctor({ ...deps, ping: async () => true });
+    expect(active.find((c) => c.id === "fast-path")).toEqual({
+      id: "fast-path",
+      title: "fast path (tc-BPF on tayga's tun)",
+      status: "pass",
+      detail:
+        "active on nat64relay: 0 clients mapped; fast path 1500 packets (20.0 MB), tayga 9 packets (v6_not_tcp_udp 7, lease_refresh 2)",
+    });
+    await relay.host.bpf.detach("nat64relay");
+    const gone = await runRelayDoctor({ ...deps, ping: async () => true });
+    expect(gone.find((c) => c.id === "fast-path")).toEqual({
+      id: "fast-path",
+      title: "fast path (tc-BPF on tayga's tun)",
+      status: "warn",
+      detail: "not active (not attached); tayga translates everything",
+      fix: "install clang llvm libbpf-dev bpftool and restart the agent (or reload it)",
+    });
   });
 
   it("one-way traffic without masquerade is named as such", async () => {

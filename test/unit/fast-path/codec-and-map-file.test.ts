@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { HostCommandError } from "../../../src/relay-agent/host/exec.ts";
 import { parseDynamicMap } from "../../../src/relay-agent/resources/accelerators/fast-path/dynamic-map.ts";
+import { firstLine } from "../../../src/relay-agent/resources/accelerators/fast-path/fast-path-state.ts";
 import {
   configValue,
   formatIpv4Bytes,
@@ -101,5 +103,18 @@ describe("the BPF program", () => {
     expect(a.path).toMatch(/^\/var\/lib\/nat64-relay\/bpf\/nat64_fast_path-[0-9a-f]{12}\.o$/);
     expect(a.filterName).toBe(`${a.path.split("/").pop()}:[tc]`);
     expect(a.path).not.toBe(b.path);
+  });
+});
+
+describe("the one-line reason", () => {
+  it("names the tool and its telling stderr line, not the long command line", () => {
+    const error = new HostCommandError(
+      "tc filter replace dev nat64relay egress pref 6464 handle 1 bpf direct-action obj /x.o sec tc",
+      "libbpf: prog 'nat64_fast_path': BPF program load failed: Operation not permitted\nlibbpf: -- BEGIN PROG LOAD LOG --\n...\n",
+    );
+    expect(firstLine(error)).toBe(
+      "tc: libbpf: prog 'nat64_fast_path': BPF program load failed: Operation not permitted",
+    );
+    expect(firstLine(new Error("plain\nsecond"))).toBe("plain");
   });
 });

@@ -125,15 +125,26 @@ export async function observeFastPath(
   };
 }
 
-/** The first line of an error, for a one-line log (tc and bpftool print pages of verifier log). */
+/**
+ * One line for a log: the telling line of a failed tool's stderr, after the tool's name (tc
+ * and bpftool print pages of verifier output; the command line is long and says little).
+ */
 export function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const failed = error as { command?: unknown; stderr?: unknown; message?: unknown };
+  const tool = typeof failed.command === "string" ? failed.command.split(" ")[0] : undefined;
+  const text =
+    typeof failed.stderr === "string" && failed.stderr.trim()
+      ? failed.stderr
+      : error instanceof Error
+        ? error.message
+        : String(error);
   const lines = text
     .split("\n")
     .map((line) => line.trim())
     .filter(Boolean);
   const telling = lines.find((line) => /error|denied|not permitted|failed|invalid/i.test(line));
-  return (telling ?? lines[0] ?? "unknown error").slice(0, 300);
+  const line = (telling ?? lines[0] ?? "unknown error").slice(0, 300);
+  return tool ? `${tool}: ${line}` : line;
 }
 
 function undoChange(
