@@ -3,7 +3,19 @@
 // a missing prerequisite fails the run instead of skipping.
 import { execFileSync } from "node:child_process";
 
-const TOOLS = ["ip", "nft", "tayga", "dig", "nsd", "unbound", "iperf3", "ping", "curl"];
+const TOOLS = [
+  "ip",
+  "nft",
+  "tayga",
+  "dig",
+  "nsd",
+  "unbound",
+  "iperf3",
+  "ping",
+  "curl",
+  "clang",
+  "bpftool",
+];
 
 function hasTool(tool: string): boolean {
   try {

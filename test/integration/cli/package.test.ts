@@ -95,6 +95,8 @@ describe("the package installed with npm install -g", () => {
       "README.md",
       "README.zh-CN.md",
       "bin",
+      // The fast path's C source: the agent compiles it on the relay (docs/fast-path.md).
+      "bpf",
       "dist",
       "migrations",
       "node_modules",
