@@ -10,7 +10,10 @@ const launch = (): ChildHandle => {
   const listeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
   return {
     pid: 1,
-    kill: (signal) => queueMicrotask(() => listeners.forEach((l) => l(null, signal ?? "SIGTERM"))),
+    kill: (signal) =>
+      queueMicrotask(() => {
+        for (const listener of listeners) listener(null, signal ?? "SIGTERM");
+      }),
     onExit: (listener) => listeners.push(listener),
   };
 };
