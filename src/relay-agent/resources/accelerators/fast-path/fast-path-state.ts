@@ -265,12 +265,6 @@ export function planFastPath(
       warnings: [],
     };
   }
-  if (!observed.deviceExists) {
-    return {
-      changes: [],
-      warnings: [`fast path: ${desired.device} does not exist yet; ${TAYGA_ONLY}`],
-    };
-  }
   if (record?.loadFailed?.object === program.path) {
     return {
       changes: [],
