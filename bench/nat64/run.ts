@@ -32,8 +32,10 @@ type Direction = "client→target" | "target→client";
 
 interface Run {
   readonly gbps: number;
-  /** Whole machine, % of one core, while the run lasted. */
+  /** Whole machine, % of one core, while the run lasted (other work on the machine included). */
   readonly machineCpu: number;
+  /** iperf3's own report: sender + receiver process CPU, % of one core. */
+  readonly iperfCpu: number;
   readonly taygaCpu?: number;
 }
 
@@ -72,9 +74,19 @@ async function iperf(lab: Lab, address: string, reverse: boolean, tayga?: number
     { timeoutMs: (SECONDS + 20) * 1000 },
   );
   const elapsed = (Date.now() - started) / 1000;
-  const result = JSON.parse(stdout) as { end: { sum_received: { bits_per_second: number } } };
+  const result = JSON.parse(stdout) as {
+    end: {
+      sum_received: { bits_per_second: number };
+      cpu_utilization_percent?: { host_total?: number; remote_total?: number };
+    };
+  };
   const machineCpu = (100 * ((await machineTicks()) - machineBefore)) / TICKS_PER_SECOND / elapsed;
-  const run = { gbps: result.end.sum_received.bits_per_second / 1e9, machineCpu };
+  const cpu = result.end.cpu_utilization_percent;
+  const run = {
+    gbps: result.end.sum_received.bits_per_second / 1e9,
+    machineCpu,
+    iperfCpu: (cpu?.host_total ?? 0) + (cpu?.remote_total ?? 0),
+  };
   if (!tayga) return run;
   const used = (await processTicks(tayga)) - taygaBefore;
   return { ...run, taygaCpu: (100 * used) / TICKS_PER_SECOND / elapsed };
@@ -172,7 +184,7 @@ async function main(): Promise<number> {
     );
     console.log("");
     console.log(
-      "path        direction       Gbit/s min / median / max   vs kernel   CPU %     CPU %/Gbit/s   tayga CPU %",
+      "path        direction       Gbit/s min / median / max   vs kernel   machine CPU %   path CPU %   path CPU %/Gbit/s   tayga CPU %",
     );
     for (const [path] of paths) {
       for (const direction of ["client→target", "target→client"] as Direction[]) {
@@ -180,13 +192,15 @@ async function main(): Promise<number> {
         const gbps = runs.map((run) => run.gbps);
         const kernel = median((results.get(`kernel|${direction}`) ?? []).map((run) => run.gbps));
         const cpu = median(runs.map((run) => run.machineCpu));
-        const perGbit = median(runs.map((run) => run.machineCpu / run.gbps));
+        const pathCpu = (run: Run) => run.iperfCpu + (run.taygaCpu ?? 0);
+        const pathCpuMedian = median(runs.map(pathCpu));
+        const perGbit = median(runs.map((run) => pathCpu(run) / run.gbps));
         const tayga =
           runs[0]?.taygaCpu === undefined
             ? "-"
             : fmt(median(runs.map((run) => run.taygaCpu ?? 0)), 0);
         console.log(
-          `${path.padEnd(11)} ${direction.padEnd(15)} ${fmt(Math.min(...gbps)).padStart(6)} / ${fmt(median(gbps)).padStart(6)} / ${fmt(Math.max(...gbps)).padStart(6)}     ${fmt(median(gbps) / kernel, 3).padStart(6)}    ${fmt(cpu, 0).padStart(5)}     ${fmt(perGbit, 1).padStart(8)}       ${tayga.padStart(5)}`,
+          `${path.padEnd(11)} ${direction.padEnd(15)} ${fmt(Math.min(...gbps)).padStart(6)} / ${fmt(median(gbps)).padStart(6)} / ${fmt(Math.max(...gbps)).padStart(6)}     ${fmt(median(gbps) / kernel, 3).padStart(6)}    ${fmt(cpu, 0).padStart(9)}       ${fmt(pathCpuMedian, 0).padStart(6)}       ${fmt(perGbit, 1).padStart(9)}         ${tayga.padStart(5)}`,
         );
       }
     }
