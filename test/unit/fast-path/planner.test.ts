@@ -257,3 +257,18 @@ describe("fast path mirror", () => {
     mirror.close();
   });
 });
+
+describe("fast path on a host whose tc fails", () => {
+  it("plans nothing and says why; the data plane goes on", async () => {
+    const broken = new FakeBpfTools({ deviceExists: () => true });
+    broken.clsact.add(DEVICE);
+    broken.attached = async () => {
+      throw new Error("tc: command not found");
+    };
+    const observed = await observeFastPath(desired, undefined, broken);
+    expect(planFastPath(desired, observed, undefined, broken)).toEqual({
+      changes: [],
+      warnings: ["fast path unavailable: tc: command not found; tayga translates everything"],
+    });
+  });
+});

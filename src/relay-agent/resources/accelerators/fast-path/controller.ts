@@ -7,7 +7,6 @@ import type { BpfTools } from "./bpf-tools.ts";
 import {
   type FastPathDesired,
   type FastPathRecord,
-  firstLine,
   observeFastPath,
   planFastPath,
   TAYGA_ONLY,
@@ -41,14 +40,7 @@ export async function applyFastPath(
 ): Promise<FastPathReport & { readonly record: FastPathRecord | undefined }> {
   let record = await readFastPathRecord(recordPath);
   const before = record?.loadFailed;
-  let observed: Awaited<ReturnType<typeof observeFastPath>>;
-  try {
-    observed = await observeFastPath(desired, record, tools);
-  } catch (error) {
-    // tc or bpftool unusable here: the data plane goes on with tayga alone.
-    const warnings = desired ? [`fast path unavailable: ${firstLine(error)}; ${TAYGA_ONLY}`] : [];
-    return { changes: [], warnings, record };
-  }
+  const observed = await observeFastPath(desired, record, tools);
   const plan = planFastPath(desired, observed, record, tools);
   for (const change of plan.changes) {
     record = await change.run(record);

@@ -51,6 +51,8 @@ export interface FastPathObserved {
   readonly pairs: readonly ClientMapping[];
   /** Why the fast path cannot run with this config (prefix length), if it cannot. */
   readonly unsupported?: string;
+  /** tc or bpftool could not read the host's state: nothing is planned, tayga carries on. */
+  readonly unreadable?: string;
 }
 
 export interface FastPathChange {
@@ -90,7 +92,27 @@ export function unsupportedReason(desired: FastPathDesired): string | undefined 
     : `the fast path handles /96 NAT64 prefixes only, not /${length}`;
 }
 
+/** Never throws: a host whose tc or bpftool fails is observed as unreadable. */
 export async function observeFastPath(
+  desired: FastPathDesired | undefined,
+  record: FastPathRecord | undefined,
+  tools: BpfTools,
+): Promise<FastPathObserved> {
+  try {
+    return await observeHost(desired, record, tools);
+  } catch (error) {
+    return {
+      objectExists: false,
+      missingToolchain: [],
+      deviceExists: false,
+      clsact: false,
+      pairs: [],
+      unreadable: firstLine(error),
+    };
+  }
+}
+
+async function observeHost(
   desired: FastPathDesired | undefined,
   record: FastPathRecord | undefined,
   tools: BpfTools,
@@ -233,6 +255,12 @@ export function planFastPath(
   record: FastPathRecord | undefined,
   tools: BpfTools,
 ): FastPathPlan {
+  if (observed.unreadable) {
+    const warnings = desired
+      ? [`fast path unavailable: ${observed.unreadable}; ${TAYGA_ONLY}`]
+      : [];
+    return { changes: [], warnings };
+  }
   const ours = (attached: AttachedProgram | undefined) =>
     attached !== undefined &&
     observed.program !== undefined &&
