@@ -158,6 +158,23 @@ static __always_inline int finish(struct __sk_buff *skb, __u32 packets, __u32 by
 	return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 }
 
+// Swaps the IP header for `header` (the other family's) and applies the pseudo-header delta to
+// the L4 checksum. Before the swap a failure leaves the packet untouched for tayga; after it the
+// packet is half-translated and is dropped (and counted).
+static __always_inline int rewrite(struct __sk_buff *skb, __be16 proto, void *header, __u32 size,
+				   __u8 protocol, __s64 delta, __u32 packets, __u32 bytes)
+{
+	if (delta < 0 || bpf_skb_change_proto(skb, proto, 0) < 0)
+		return to_tayga(TAYGA_CHANGE_PROTO_FAILED);
+	__u64 flags = BPF_F_PSEUDO_HDR | (protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
+	if (bpf_skb_store_bytes(skb, 0, header, size, 0) < 0 ||
+	    bpf_l4_csum_replace(skb, size + l4_csum_offset(protocol), 0, delta, flags) < 0) {
+		count(DROPPED_AFTER_REWRITE, 1);
+		return TC_ACT_SHOT;
+	}
+	return finish(skb, packets, bytes, skb->len);
+}
+
 static __always_inline int six_to_four(struct __sk_buff *skb, const struct fast_path_config *cfg)
 {
 	struct ipv6hdr ip6;
@@ -210,18 +227,8 @@ static __always_inline int six_to_four(struct __sk_buff *skb, const struct fast_
 	// CHECKSUM_PARTIAL (GSO) and complete checksums alike.
 	__be32 new_addrs[2] = {src4, dst4};
 	__s64 delta = bpf_csum_diff((__be32 *)&ip6.saddr, 32, new_addrs, sizeof(new_addrs), 0);
-	if (delta < 0)
-		return to_tayga(TAYGA_CHANGE_PROTO_FAILED);
-	__u8 protocol = ip6.nexthdr;
-	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0) < 0)
-		return to_tayga(TAYGA_CHANGE_PROTO_FAILED);
-	__u64 flags = BPF_F_PSEUDO_HDR | (protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
-	if (bpf_skb_store_bytes(skb, 0, &ip4, sizeof(ip4), 0) < 0 ||
-	    bpf_l4_csum_replace(skb, sizeof(ip4) + l4_csum_offset(protocol), 0, delta, flags) < 0) {
-		count(DROPPED_AFTER_REWRITE, 1);
-		return TC_ACT_SHOT;
-	}
-	return finish(skb, FAST_V6_TO_V4_PACKETS, FAST_V6_TO_V4_BYTES, skb->len);
+	return rewrite(skb, bpf_htons(ETH_P_IP), &ip4, sizeof(ip4), ip6.nexthdr, delta,
+		       FAST_V6_TO_V4_PACKETS, FAST_V6_TO_V4_BYTES);
 }
 
 static __always_inline int four_to_six(struct __sk_buff *skb, const struct fast_path_config *cfg)
@@ -275,18 +282,8 @@ static __always_inline int four_to_six(struct __sk_buff *skb, const struct fast_
 	ip6.saddr.in6_u.u6_addr32[3] = ip4.saddr;
 
 	__s64 delta = bpf_csum_diff(&ip4.saddr, 8, (__be32 *)&ip6.saddr, 32, 0);
-	if (delta < 0)
-		return to_tayga(TAYGA_CHANGE_PROTO_FAILED);
-	__u8 protocol = ip4.protocol;
-	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0) < 0)
-		return to_tayga(TAYGA_CHANGE_PROTO_FAILED);
-	__u64 flags = BPF_F_PSEUDO_HDR | (protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
-	if (bpf_skb_store_bytes(skb, 0, &ip6, sizeof(ip6), 0) < 0 ||
-	    bpf_l4_csum_replace(skb, sizeof(ip6) + l4_csum_offset(protocol), 0, delta, flags) < 0) {
-		count(DROPPED_AFTER_REWRITE, 1);
-		return TC_ACT_SHOT;
-	}
-	return finish(skb, FAST_V4_TO_V6_PACKETS, FAST_V4_TO_V6_BYTES, skb->len);
+	return rewrite(skb, bpf_htons(ETH_P_IPV6), &ip6, sizeof(ip6), ip4.protocol, delta,
+		       FAST_V4_TO_V6_PACKETS, FAST_V4_TO_V6_BYTES);
 }
 
 SEC("tc")

@@ -50,6 +50,20 @@ const hex = (bytes: Buffer) =>
   [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join(" ");
 const fromHex = (bytes: readonly string[]) => Buffer.from(bytes.map((byte) => Number(byte)));
 
+/** `tc filter <verb> dev <device> egress pref … handle …`: our one filter. */
+const ourFilter = (verb: string, device: string) => [
+  "filter",
+  verb,
+  "dev",
+  device,
+  "egress",
+  "pref",
+  FILTER_PREF,
+  "handle",
+  FILTER_HANDLE,
+  "bpf",
+];
+
 interface TcFilter {
   readonly pref?: number;
   readonly options?: { handle?: string; bpf_name?: string; prog?: { id?: number } };
@@ -128,40 +142,15 @@ export class RealBpfTools implements BpfTools {
   async attach(device: string, object: string): Promise<void> {
     await this.exec(
       "tc",
-      [
-        "filter",
-        "replace",
-        "dev",
-        device,
-        "egress",
-        "pref",
-        FILTER_PREF,
-        "handle",
-        FILTER_HANDLE,
-        "bpf",
-        "direct-action",
-        "obj",
-        object,
-        "sec",
-        "tc",
-      ],
-      { timeoutMs: 30_000 },
+      [...ourFilter("replace", device), "direct-action", "obj", object, "sec", "tc"],
+      {
+        timeoutMs: 30_000,
+      },
     );
   }
 
   async detach(device: string): Promise<void> {
-    await this.exec("tc", [
-      "filter",
-      "del",
-      "dev",
-      device,
-      "egress",
-      "pref",
-      FILTER_PREF,
-      "handle",
-      FILTER_HANDLE,
-      "bpf",
-    ]);
+    await this.exec("tc", ourFilter("del", device));
   }
 
   async maps(programId: number): Promise<Readonly<Record<string, number>>> {
