@@ -28,6 +28,7 @@ const WIPE = [
   "DELETE FROM audit_log",
   "DELETE FROM tailscale_cleanups",
   "DELETE FROM sync_state",
+  "DELETE FROM slack_confirmations",
   "DELETE FROM guards",
   "UPDATE state_version SET value = 0",
 ];

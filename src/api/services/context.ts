@@ -9,10 +9,16 @@ import { recordRefusal, StaleStateError } from "../storage/mutation.ts";
 export type Caller =
   | { readonly type: "token"; readonly tokenId: string; readonly scope: "admin" | "operator" }
   | { readonly type: "agent"; readonly tokenId: string; readonly relayId: string }
-  | { readonly type: "slack"; readonly userId: string; readonly scope: "admin" | "operator" }
+  | {
+      readonly type: "slack";
+      readonly teamId: string;
+      readonly userId: string;
+      readonly scope: "admin" | "operator";
+    }
   | { readonly type: "system" };
 
-export type ChangeKind = "config" | "tailscale";
+/** config: agents' desired state; tailscale: reconcile; applied: a node applied a revision. */
+export type ChangeKind = "config" | "tailscale" | "applied";
 
 export interface ServiceContext {
   readonly database: Database;
@@ -31,7 +37,7 @@ export function actorOf(caller: Caller): string {
     case "agent":
       return `agent:${caller.tokenId}`;
     case "slack":
-      return `slack:${caller.userId}`;
+      return `slack:${caller.teamId}/${caller.userId}`;
     case "system":
       return "system";
   }

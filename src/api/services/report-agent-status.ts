@@ -175,10 +175,16 @@ export async function reportAgentStatus({
         statements: (db) => [upsertRelayNode(db, node)],
       });
     });
-    ctx.changed(["tailscale"]);
   } else {
     await ctx.database.batch([upsertRelayNode(ctx.database.db, node)]);
   }
+  // "applied" lets the Slack bot update its confirmations as each node catches up.
+  const applied = !known || known.appliedRevision !== node.appliedRevision;
+  const kinds = [
+    ...(identityChanged ? ["tailscale" as const] : []),
+    ...(applied ? ["applied" as const] : []),
+  ];
+  if (kinds.length) ctx.changed(kinds);
   return {
     relay: relay.name,
     nodeId: node.nodeId,

@@ -163,6 +163,35 @@ export const syncState = sqliteTable(
   (t) => [check("sync_state_single_row", sql`${t.id} = 1`)],
 );
 
+/**
+ * In-channel Slack confirmations of a change, so they can be updated (chat.update) when the
+ * relay's nodes apply the revision or the reconciler finishes. Bookkeeping only: rows are not
+ * relay state, so writing them bumps no state version.
+ */
+export const slackConfirmations = sqliteTable(
+  "slack_confirmations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    channel: text("channel").notNull(),
+    messageTs: text("message_ts").notNull(),
+    kind: text("kind", { enum: ["add", "remove"] }).notNull(),
+    splitDomain: text("split_domain").notNull(),
+    realSuffix: text("real_suffix").notNull(),
+    relay: text("relay").notNull(),
+    /** The config revision the change produced: nodes that applied it (or later) are done. */
+    revision: integer("revision").notNull(),
+    /** slack:T…/U… of who asked. */
+    requestedBy: text("requested_by").notNull(),
+    warnings: text("warnings").notNull().default("[]"),
+    /** The last text posted, so an unchanged state sends no update. */
+    rendered: text("rendered").notNull(),
+    createdAt: text("created_at").notNull(),
+    /** Set when everything is done (or tracking gave up): no more updates. */
+    closedAt: text("closed_at"),
+  },
+  (t) => [index("slack_confirmations_open").on(t.closedAt)],
+);
+
 export const schema = {
   stateVersion,
   guards,
@@ -173,4 +202,5 @@ export const schema = {
   auditLog,
   tailscaleCleanups,
   syncState,
+  slackConfirmations,
 };
