@@ -13,6 +13,7 @@ import { errorBody, HTTP_STATUS } from "./http-errors.ts";
 import { DEFAULT_API_LIMITS } from "./limits.ts";
 import { registerHealthz } from "./routes/healthz.ts";
 import type { AppDeps, AppEnv } from "./routes/shared.ts";
+import { registerSlackEvents } from "./routes/slack-events.ts";
 import { registerAgentConfig } from "./routes/v1-agent-config.ts";
 import { registerAgentStatus } from "./routes/v1-agent-status.ts";
 import { registerListAudit } from "./routes/v1-audit-list.ts";
@@ -142,6 +143,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerListAudit(app);
   registerAgentConfig(app);
   registerAgentStatus(app);
+  registerSlackEvents(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

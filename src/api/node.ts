@@ -4,6 +4,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { pino } from "pino";
+import { readSlackEnv, type SlackEnv } from "../bot/env.ts";
+import { type NodeSlackBot, startNodeSlackBot } from "../bot/node-mount.ts";
 import { formatProblems, isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
@@ -28,7 +30,7 @@ export interface NodeApi {
 
 export async function startNodeApi(
   env: ApiEnv,
-  options: { tailscale?: TailscaleApi; print?: (text: string) => void } = {},
+  options: { tailscale?: TailscaleApi; print?: (text: string) => void; slack?: SlackEnv } = {},
 ): Promise<NodeApi> {
   const logger = pino({ level: env.LOG_LEVEL });
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
@@ -36,14 +38,19 @@ export async function startNodeApi(
   const tailscale = options.tailscale ?? tailscaleClientOf(env);
   const notifier = new InProcessNotifier();
   const now = () => new Date();
+  // Assigned once the bot has started; reconcile runs and agent reports update its messages.
+  let slackBot: NodeSlackBot | undefined;
   const runner = new ReconcileRunner(
-    () =>
-      reconcile({
+    async () => {
+      const report = await reconcile({
         database,
         tailscale,
         now,
         nodeStaleSeconds: nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
-      }),
+      });
+      void slackBot?.refresh();
+      return report;
+    },
     (error) => logger.error({ err: error }, "reconcile failed"),
   );
   const deps = await buildDeps({
@@ -55,6 +62,7 @@ export async function startNodeApi(
     onChange: (kinds) => {
       if (kinds.includes("config")) notifier.notify();
       if (kinds.includes("tailscale")) runner.request();
+      if (kinds.includes("applied")) void slackBot?.refresh();
     },
     reconcileNow: () => runner.runNow(),
     logError: (error, requestId) => logger.error({ err: error, requestId }, "request failed"),
@@ -73,7 +81,19 @@ export async function startNodeApi(
     );
   }
 
-  const app = createApp(deps);
+  try {
+    slackBot = await startNodeSlackBot({
+      env: options.slack ?? readSlackEnv({}),
+      database,
+      now,
+      changed: deps.onChange,
+      log: (level, text, error) => logger[level]({ err: error }, text),
+    });
+  } catch (error) {
+    closeDatabase();
+    throw error;
+  }
+  const app = createApp({ ...deps, slackEvents: slackBot?.events });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, () =>
       resolve(started),
@@ -87,7 +107,12 @@ export async function startNodeApi(
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   logger.info(
-    { url, database: env.DATABASE_PATH, tailscale: tailscale ? "apply" : "plan" },
+    {
+      url,
+      database: env.DATABASE_PATH,
+      tailscale: tailscale ? "apply" : "plan",
+      slack: slackBot?.mode ?? "off",
+    },
     "nat64-relay API listening",
   );
   runner.start(env.RECONCILE_INTERVAL_SECONDS * 1000);
@@ -115,6 +140,7 @@ export async function startNodeApi(
     async close() {
       clearInterval(livenessTimer);
       await runner.stop();
+      await slackBot?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -134,6 +160,9 @@ Serves the control API (Hono on Node, SQLite via node:sqlite). Configuration fro
   LOG_LEVEL (info),
   MAX_BODY_BYTES (65536), MAX_CONNECTIONS (1024), IDLE_TIMEOUT_SECONDS (30),
   RELAY_MAX_NODES (16), RELAY_NODE_PRUNE_SECONDS (604800).
+Slack bot (README, "Slack bot"): SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN (POST /slack/events) or
+  SLACK_APP_TOKEN (Socket Mode), SLACK_ALLOWED_USERS, SLACK_ALLOWED_USERGROUPS,
+  SLACK_ALLOWED_CHANNELS, SLACK_API_URL (https://slack.com/api/).
 See docs/api.md.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -146,8 +175,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let env: ApiEnv;
+  let slack: SlackEnv;
   try {
     env = readApiEnv(process.env);
+    slack = readSlackEnv(process.env);
   } catch (error) {
     if (isRelayError(error)) {
       console.error(`nat64-relay api: bad configuration\n${formatProblems(error.problems)}`);
@@ -157,8 +188,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   let api: NodeApi;
   try {
-    api = await startNodeApi(env);
+    api = await startNodeApi(env, { slack });
   } catch (error) {
+    if (isRelayError(error)) {
+      console.error(`nat64-relay api: ${error.message}`);
+      return 1;
+    }
     if ((error as { errcode?: number }).errcode === 5) {
       console.error(
         `nat64-relay api: ${env.DATABASE_PATH} is in use by another server (database is locked)`,

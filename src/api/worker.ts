@@ -4,6 +4,8 @@
 
 import type { AnyD1Database } from "drizzle-orm/d1";
 import { drizzle } from "drizzle-orm/d1";
+import { readSlackEnv } from "../bot/env.ts";
+import { type WorkerSlackBot, workerSlackBot } from "../bot/worker-mount.ts";
 import { isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { PollingSignal } from "./change-signal.ts";
@@ -13,6 +15,7 @@ import { nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import { buildDeps, tailscaleClientOf } from "./runtime.ts";
 import { ensureBootstrapAdmin } from "./services/bootstrap-admin.ts";
+import type { ChangeKind } from "./services/context.ts";
 import { type Database, databaseOf } from "./storage/database.ts";
 import { schema } from "./storage/schema.ts";
 import type { TailscaleApi } from "./tailscale/api.ts";
@@ -34,17 +37,34 @@ interface Runtime {
   readonly app: ReturnType<typeof createApp>;
   /** Set by a committed change during a request; the fetch handler turns it into waitUntil. */
   reconcilePending: boolean;
+  /** Set when a relay node applied a revision: Slack confirmations are updated. */
+  refreshPending: boolean;
+  slackBot: WorkerSlackBot | undefined;
 }
 
 const runtimes = new WeakMap<object, Promise<Runtime>>();
 
-function runReconcile(runtime: Runtime) {
-  return reconcile({
+async function runReconcile(runtime: Runtime) {
+  const report = await reconcile({
     database: runtime.database,
     tailscale: runtime.tailscale,
     now: () => new Date(),
     nodeStaleSeconds: nodeStaleSecondsOf(runtime.env.AGENT_REPORT_INTERVAL_SECONDS),
   });
+  await runtime.slackBot?.refresh();
+  return report;
+}
+
+/** The background work a request left: a reconcile, or else a Slack confirmation update. */
+async function runPending(runtime: Runtime): Promise<void> {
+  if (runtime.reconcilePending) {
+    runtime.reconcilePending = false;
+    runtime.refreshPending = false;
+    await runReconcile(runtime).catch((error) => console.error("reconcile failed", error));
+  } else if (runtime.refreshPending) {
+    runtime.refreshPending = false;
+    await runtime.slackBot?.refresh();
+  }
 }
 
 async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
@@ -60,25 +80,38 @@ async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
       `nat64-relay: first start — bootstrap admin token (shown once, store it now): ${bootstrap}`,
     );
   }
+  const slackEnv = readSlackEnv(bindings as Record<string, unknown>);
   const runtime: Runtime = {
     env,
     database,
     tailscale,
     reconcilePending: false,
+    refreshPending: false,
+    slackBot: undefined,
     app: undefined as unknown as Runtime["app"],
   };
+  const onChange = (kinds: readonly ChangeKind[]) => {
+    if (kinds.includes("tailscale")) runtime.reconcilePending = true;
+    if (kinds.includes("applied")) runtime.refreshPending = true;
+  };
+  runtime.slackBot = workerSlackBot({
+    env: slackEnv,
+    database,
+    changed: onChange,
+    afterWork: () => runPending(runtime),
+  });
   const deps = await buildDeps({
     env,
     database,
     tailscale,
     changeSignal: new PollingSignal(env.AGENT_POLL_INTERVAL_MS),
-    onChange: (kinds) => {
-      if (kinds.includes("tailscale")) runtime.reconcilePending = true;
-    },
+    onChange,
     reconcileNow: () => runReconcile(runtime),
     logError: (error, requestId) => console.error(`request ${requestId} failed`, error),
   });
-  return Object.assign(runtime, { app: createApp(deps) });
+  return Object.assign(runtime, {
+    app: createApp({ ...deps, slackEvents: runtime.slackBot?.events }),
+  });
 }
 
 function runtimeFor(bindings: WorkerBindings): Promise<Runtime> {
@@ -102,12 +135,7 @@ export default {
       return Response.json(errorBody("internal", message, crypto.randomUUID()), { status: 500 });
     }
     const response = await runtime.app.fetch(request, bindings, ctx as never);
-    if (runtime.reconcilePending) {
-      runtime.reconcilePending = false;
-      ctx.waitUntil(
-        runReconcile(runtime).catch((error) => console.error("reconcile failed", error)),
-      );
-    }
+    if (runtime.reconcilePending || runtime.refreshPending) ctx.waitUntil(runPending(runtime));
     return response;
   },
 

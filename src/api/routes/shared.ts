@@ -27,6 +27,11 @@ export interface AppDeps {
   readonly logError: (error: unknown, requestId: string) => void;
   /** Body size, nodes per relay, node pruning; absent: DEFAULT_API_LIMITS. */
   readonly limits?: ApiLimits;
+  /** POST /slack/events when the Slack bot is configured (src/bot/http/slack-events.ts). */
+  readonly slackEvents?: (
+    request: Request,
+    waitUntil: (work: Promise<unknown>) => void,
+  ) => Promise<unknown>;
 }
 
 export type AppEnv = {
