@@ -1,0 +1,4 @@
+import { describeBotSuite } from "./bot-suite.ts";
+import { nodeBotHarness } from "./node-harness.ts";
+
+describeBotSuite("Node + Bolt + SQLite", () => nodeBotHarness());
