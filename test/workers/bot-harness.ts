@@ -12,11 +12,12 @@ export async function workerBotHarness(): Promise<BotHarness> {
   await prepareD1();
   const slack = new FakeSlackApi();
   const tailscale = new FakeTailscaleApi();
+  let gate: Promise<void> = Promise.resolve();
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.hostname === "slack.test") return slack.fetch(input, init);
-    if (url.hostname === "tailscale.test") return tailscale.fetch(input, init);
+    if (url.hostname === "tailscale.test") return gate.then(() => tailscale.fetch(input, init));
     throw new Error(`test fetch stub: no route to ${url.origin}`);
   }) as typeof fetch;
   const bindings = {
@@ -48,10 +49,18 @@ export async function workerBotHarness(): Promise<BotHarness> {
         }),
       ),
     async settle() {
-      while (waits.length) await Promise.all(waits.splice(0));
+      // A turn for the background work, without waiting on work a test holds back.
+      await Promise.race([Promise.all(waits), new Promise((resolve) => setTimeout(resolve, 20))]);
+    },
+    holdTailscale() {
+      let release = () => {};
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return release;
     },
     async close() {
-      while (waits.length) await Promise.allSettled(waits.splice(0));
+      await Promise.allSettled(waits);
       globalThis.fetch = realFetch;
     },
   };

@@ -33,8 +33,10 @@ export interface BotHarness {
   postSlack(body: string, headers: Record<string, string>): Promise<Response>;
   /** The control API as admin (or with `token`). */
   api(method: string, path: string, body?: unknown, token?: string): Promise<Response>;
-  /** Lets background work (after the ack) run: Workers await their waitUntil promises. */
+  /** Lets background work (after the ack) run a little: Workers give waitUntil a turn. */
   settle(): Promise<void>;
+  /** Holds every Tailscale API call until the returned function is called. */
+  holdTailscale(): () => void;
   close(): Promise<void>;
 }
 
@@ -371,6 +373,31 @@ export function describeBotSuite(name: string, makeHarness: () => Promise<BotHar
           `:no_entry_sign: <@${ALLOWED}> cancelled the removal of \`r9929\`; nothing changed.`,
         );
         expect(await splitDomainStatus("r9929")).toBe(200);
+      });
+    });
+
+    describe("Slack's 3-second limit", () => {
+      it("acknowledges while the Tailscale API hangs, then reports its failure in the confirmation", async () => {
+        await relayWithNode();
+        const release = h.holdTailscale();
+        h.tailscale.inject({ status: 403, match: /^PATCH .*split-dns/ });
+        const id = await command("add-domain r9929 real.test");
+        // The ack is in (status 200 above) and the confirmation posted, Tailscale still held.
+        await until("the confirmation", () => h.slack.messages.length === 1);
+        const message = h.slack.messages[0]!;
+        expect(FakeSlackApi.textsOf(message.blocks)[1]?.split("\n")[0]).toBe(
+          ":hourglass_flowing_sand: Split DNS for `r9929`: waiting for the reconciler",
+        );
+        expect(h.tailscale.callsMatching("PATCH", /split-dns/)).toEqual([]);
+        release();
+        await until("the failure in the confirmation", () =>
+          textOf(message.blocks).includes(":x: Split DNS for `r9929`"),
+        );
+        expect(FakeSlackApi.textsOf(message.blocks)[1]?.split("\n")[0]).toMatch(
+          /^:x: Split DNS for `r9929`: was absent; setting it failed: PATCH \/api\/v2\/tailnet\/-\/dns\/split-dns: 403 .*; the reconciler tries again$/,
+        );
+        expect(FakeSlackApi.textsOf(message.blocks).at(-1)).toMatch(/^This message updates as/);
+        expect(repliesTo(id)).toEqual([]);
       });
     });
 

@@ -18,6 +18,7 @@ export async function nodeBotHarness(extra: Record<string, string> = {}): Promis
   const slack = new FakeSlackApi();
   const slackServer = await serveFetch((input, init) => slack.fetch(input, init));
   const tailscale = new FakeTailscaleApi();
+  let gate: Promise<void> = Promise.resolve();
   const settings = {
     HOST: "127.0.0.1",
     PORT: "0",
@@ -36,7 +37,7 @@ export async function nodeBotHarness(extra: Record<string, string> = {}): Promis
       baseUrl: "http://127.0.0.1:9", // never dialled: fetch is the in-process fake
       tailnet: "-",
       auth: { kind: "apiKey", apiKey: "tskey-api-test" },
-      fetch: tailscale.fetch,
+      fetch: (input, init) => gate.then(() => tailscale.fetch(input, init)),
       sleep: async () => {},
     }),
   });
@@ -56,6 +57,13 @@ export async function nodeBotHarness(extra: Record<string, string> = {}): Promis
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }),
     settle: async () => {},
+    holdTailscale() {
+      let release = () => {};
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return release;
+    },
     async close() {
       await api.close();
       await slackServer.close();
