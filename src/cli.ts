@@ -15,6 +15,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: "relay agent: DNS synthesis, NAT64 data plane, doctor (run `agent --help`)",
     run: async (argv) => (await import("./relay-agent/cli.ts")).main(argv),
   },
+  bot: {
+    summary: "Slack bot (/relay) alone, against a remote API (run `bot --help`)",
+    run: async (argv) => (await import("./bot/cli.ts")).main(argv),
+  },
   doctor: {
     summary: "client-side checks: `doctor --client host.<split>` (resolver, route, reach)",
     run: async (argv) => (await import("./relay-agent/doctor/client-command.ts")).main(argv),

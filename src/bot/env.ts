@@ -16,47 +16,52 @@ const idList = (what: string, pattern: RegExp) =>
     .transform((value) => (value ?? "").split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.string().regex(pattern, `each entry must be a Slack ${what} ID`)));
 
-export const SlackEnv = z
-  .object({
-    SLACK_SIGNING_SECRET: optionalText,
-    SLACK_BOT_TOKEN: optionalText.pipe(
-      z.string().startsWith("xoxb-", "a bot token starts with xoxb-").optional(),
-    ),
-    SLACK_APP_TOKEN: optionalText.pipe(
-      z.string().startsWith("xapp-", "an app-level token starts with xapp-").optional(),
-    ),
-    /** Slack's Web API base URL; tests point it at a local fake. */
-    SLACK_API_URL: z
-      .url()
-      .default("https://slack.com/api/")
-      .transform((url) => (url.endsWith("/") ? url : `${url}/`)),
-    SLACK_ALLOWED_USERS: idList("user (U… or W…)", /^[UW][A-Z0-9]{2,}$/),
-    SLACK_ALLOWED_USERGROUPS: idList("user group (S…)", /^S[A-Z0-9]{2,}$/),
-    SLACK_ALLOWED_CHANNELS: idList("channel (C…, G… or D…)", /^[CGD][A-Z0-9]{2,}$/),
-    SLACK_COMMAND: z
-      .string()
-      .regex(/^\/[a-z0-9_-]{1,31}$/, "a slash command such as /relay")
-      .default("/relay"),
-  })
-  .superRefine((env, ctx) => {
-    const anySet = env.SLACK_SIGNING_SECRET || env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN;
-    if (!anySet) return;
-    if (!env.SLACK_BOT_TOKEN) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SLACK_BOT_TOKEN"],
-        message: "the Slack bot needs SLACK_BOT_TOKEN (xoxb-…) as well",
-      });
-    }
-    if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["SLACK_SIGNING_SECRET"],
-        message:
-          "set SLACK_SIGNING_SECRET (HTTP at POST /slack/events) or SLACK_APP_TOKEN (Socket Mode)",
-      });
-    }
-  });
+const slackKeys = {
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_BOT_TOKEN: optionalText.pipe(
+    z.string().startsWith("xoxb-", "a bot token starts with xoxb-").optional(),
+  ),
+  SLACK_APP_TOKEN: optionalText.pipe(
+    z.string().startsWith("xapp-", "an app-level token starts with xapp-").optional(),
+  ),
+  /** Slack's Web API base URL; tests point it at a local fake. */
+  SLACK_API_URL: z
+    .url()
+    .default("https://slack.com/api/")
+    .transform((url) => (url.endsWith("/") ? url : `${url}/`)),
+  SLACK_ALLOWED_USERS: idList("user (U… or W…)", /^[UW][A-Z0-9]{2,}$/),
+  SLACK_ALLOWED_USERGROUPS: idList("user group (S…)", /^S[A-Z0-9]{2,}$/),
+  SLACK_ALLOWED_CHANNELS: idList("channel (C…, G… or D…)", /^[CGD][A-Z0-9]{2,}$/),
+  SLACK_COMMAND: z
+    .string()
+    .regex(/^\/[a-z0-9_-]{1,31}$/, "a slash command such as /relay")
+    .default("/relay"),
+};
+
+type SlackKeys = z.output<z.ZodObject<typeof slackKeys>>;
+
+/** The Slack keys make sense together: a bot token, and a signing secret or an app token. */
+function checkSlackKeys(env: SlackKeys, ctx: z.RefinementCtx): void {
+  const anySet = env.SLACK_SIGNING_SECRET || env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN;
+  if (!anySet) return;
+  if (!env.SLACK_BOT_TOKEN) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SLACK_BOT_TOKEN"],
+      message: "the Slack bot needs SLACK_BOT_TOKEN (xoxb-…) as well",
+    });
+  }
+  if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SLACK_SIGNING_SECRET"],
+      message:
+        "set SLACK_SIGNING_SECRET (HTTP at POST /slack/events) or SLACK_APP_TOKEN (Socket Mode)",
+    });
+  }
+}
+
+export const SlackEnv = z.object(slackKeys).superRefine(checkSlackKeys);
 export type SlackEnv = z.output<typeof SlackEnv>;
 
 export type SlackMode =
@@ -102,4 +107,38 @@ export function readEnvKeys<S extends z.ZodObject>(
 
 export function readSlackEnv(source: Record<string, unknown>): SlackEnv {
   return readEnvKeys(SlackEnv, source);
+}
+
+/** `nat64-relay bot`: the Slack keys plus where the API is and how to serve Slack's requests. */
+export const BotEnv = z
+  .object({
+    ...slackKeys,
+    NAT64_RELAY_API_URL: z.url({
+      error: "the API's base URL is required, e.g. http://127.0.0.1:8787",
+    }),
+    NAT64_RELAY_API_TOKEN: z
+      .string({ error: "an operator token (n64r_…) is required" })
+      .min(1, "an operator token (n64r_…) is required"),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** How often open confirmations are re-read from GET /v1/status. */
+    BOT_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+  })
+  .superRefine((env, ctx) => {
+    checkSlackKeys(env, ctx);
+    if (!env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLACK_BOT_TOKEN"],
+        message: "the bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)",
+      });
+    }
+  });
+export type BotEnv = z.output<typeof BotEnv>;
+
+export function readBotEnv(source: Record<string, unknown>): BotEnv {
+  return readEnvKeys(BotEnv, source);
 }
