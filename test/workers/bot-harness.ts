@@ -5,19 +5,25 @@ import { env } from "cloudflare:workers";
 import worker from "../../src/api/worker.ts";
 import { FakeSlackApi } from "../fakes/slack-api.ts";
 import { FakeTailscaleApi } from "../fakes/tailscale-api.ts";
-import { ADMIN_TOKEN, type BotHarness, SLACK_SETTINGS } from "../integration/bot/bot-suite.ts";
+import {
+  ADMIN_TOKEN,
+  type BotHarness,
+  Gate,
+  SLACK_SETTINGS,
+} from "../integration/bot/bot-suite.ts";
 import { prepareD1 } from "./d1-harness.ts";
 
 export async function workerBotHarness(): Promise<BotHarness> {
   await prepareD1();
   const slack = new FakeSlackApi();
   const tailscale = new FakeTailscaleApi();
-  let gate: Promise<void> = Promise.resolve();
+  const gate = new Gate();
   const realFetch = globalThis.fetch;
   globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.hostname === "slack.test") return slack.fetch(input, init);
-    if (url.hostname === "tailscale.test") return gate.then(() => tailscale.fetch(input, init));
+    if (url.hostname === "tailscale.test")
+      return gate.pass().then(() => tailscale.fetch(input, init));
     throw new Error(`test fetch stub: no route to ${url.origin}`);
   }) as typeof fetch;
   const bindings = {
@@ -52,13 +58,7 @@ export async function workerBotHarness(): Promise<BotHarness> {
       // A turn for the background work, without waiting on work a test holds back.
       await Promise.race([Promise.all(waits), new Promise((resolve) => setTimeout(resolve, 20))]);
     },
-    holdTailscale() {
-      let release = () => {};
-      gate = new Promise((resolve) => {
-        release = resolve;
-      });
-      return release;
-    },
+    holdTailscale: () => gate.hold(),
     async close() {
       await Promise.allSettled(waits);
       globalThis.fetch = realFetch;

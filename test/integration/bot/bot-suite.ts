@@ -24,6 +24,23 @@ export const SLACK_SETTINGS = {
   SLACK_ALLOWED_USERGROUPS: GROUP,
 };
 
+/** Holds calls until opened: `hold()` closes it and answers the function that opens it. */
+export class Gate {
+  #open: Promise<void> = Promise.resolve();
+
+  pass(): Promise<void> {
+    return this.#open;
+  }
+
+  hold(): () => void {
+    let release = () => {};
+    this.#open = new Promise((resolve) => {
+      release = resolve;
+    });
+    return release;
+  }
+}
+
 export interface BotHarness {
   readonly slack: FakeSlackApi;
   readonly tailscale: FakeTailscaleApi;
@@ -185,6 +202,16 @@ export function describeBotSuite(name: string, makeHarness: () => Promise<BotHar
         },
         agentToken,
       );
+    }
+
+    /** A split domain r9929 with its confirmation, then the question to remove it. */
+    async function askRemoval() {
+      await relayWithNode();
+      await command("add-domain r9929 real.test");
+      await until("the confirmation", () => h.slack.messages.length === 1);
+      await command("remove-domain r9929");
+      await until("the question", () => h.slack.messages.length === 2);
+      return h.slack.messages[1]!;
     }
 
     async function currentRevision() {
@@ -361,12 +388,7 @@ export function describeBotSuite(name: string, makeHarness: () => Promise<BotHar
       });
 
       it("cancel leaves the split domain and says so in place", async () => {
-        await relayWithNode();
-        await command("add-domain r9929 real.test");
-        await until("the confirmation", () => h.slack.messages.length === 1);
-        await command("remove-domain r9929");
-        await until("the question", () => h.slack.messages.length === 2);
-        const question = h.slack.messages[1]!;
+        const question = await askRemoval();
         await press(question, "relay_remove_domain_cancel", ALLOWED);
         await until("the rewrite", () => textOf(question.blocks).includes("cancelled"));
         expect(textOf(question.blocks)).toBe(
@@ -449,12 +471,7 @@ export function describeBotSuite(name: string, makeHarness: () => Promise<BotHar
       });
 
       it("an expired confirmation removes nothing", async () => {
-        await relayWithNode();
-        await command("add-domain r9929 real.test");
-        await until("the confirmation", () => h.slack.messages.length === 1);
-        await command("remove-domain r9929");
-        await until("the question", () => h.slack.messages.length === 2);
-        const question = h.slack.messages[1]!;
+        const question = await askRemoval();
         const late = await press(question, "relay_remove_domain_confirm", ALLOWED, (value) => ({
           ...value,
           askedAt: Number(value.askedAt) - 700,

@@ -7,14 +7,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readApiEnv } from "../../../src/api/env.ts";
 import { type NodeApi, startNodeApi } from "../../../src/api/node.ts";
-import { TailscaleHttpClient } from "../../../src/api/tailscale/http-client.ts";
 import { readBotEnv } from "../../../src/bot/env.ts";
 import { signSlackRequest } from "../../../src/bot/http/verify-signature.ts";
 import { type StandaloneBot, startStandaloneBot } from "../../../src/bot/standalone.ts";
 import { type FetchServer, serveFetch } from "../../fakes/fetch-server.ts";
 import { FakeSlackApi } from "../../fakes/slack-api.ts";
 import { FakeTailscaleApi } from "../../fakes/tailscale-api.ts";
-import { ADMIN_TOKEN, ALLOWED, CHANNEL, OTHER, SIGNING_SECRET, TEAM } from "./bot-suite.ts";
+import { ALLOWED, CHANNEL, OTHER, SIGNING_SECRET, TEAM } from "./bot-suite.ts";
+import { apiClient, apiSettings, inProcessTailscale } from "./node-harness.ts";
 
 describe("nat64-relay bot (remote API over HTTP)", () => {
   let dir: string;
@@ -24,39 +24,16 @@ describe("nat64-relay bot (remote API over HTTP)", () => {
   let slackServer: FetchServer;
   let tailscale: FakeTailscaleApi;
 
-  const call = (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
-    fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  let call: ReturnType<typeof apiClient>;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "nat64-relay-remote-bot-"));
     tailscale = new FakeTailscaleApi();
-    api = await startNodeApi(
-      readApiEnv({
-        HOST: "127.0.0.1",
-        PORT: "0",
-        DATABASE_PATH: join(dir, "api.db"),
-        ADMIN_TOKEN,
-        RECONCILE_INTERVAL_SECONDS: "0",
-        LOG_LEVEL: "silent",
-      }),
-      {
-        print: () => {},
-        tailscale: new TailscaleHttpClient({
-          baseUrl: "http://127.0.0.1:9", // never dialled: fetch is the in-process fake
-          tailnet: "-",
-          auth: { kind: "apiKey", apiKey: "tskey-api-test" },
-          fetch: tailscale.fetch,
-          sleep: async () => {},
-        }),
-      },
-    );
+    api = await startNodeApi(readApiEnv(apiSettings(dir)), {
+      print: () => {},
+      tailscale: inProcessTailscale(tailscale.fetch),
+    });
+    call = apiClient(api.url);
     const operator = (await (
       await call("POST", "/v1/tokens", { name: "slack-bot", scope: "operator" })
     ).json()) as { secret: string };
