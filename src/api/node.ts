@@ -87,6 +87,7 @@ export async function startNodeApi(
       database,
       now,
       changed: deps.onChange,
+      reportIntervalSeconds: env.AGENT_REPORT_INTERVAL_SECONDS,
       log: (level, text, error) => logger[level]({ err: error }, text),
     });
   } catch (error) {

@@ -98,6 +98,7 @@ async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
     env: slackEnv,
     database,
     changed: onChange,
+    reportIntervalSeconds: env.AGENT_REPORT_INTERVAL_SECONDS,
     afterWork: () => runPending(runtime),
   });
   const deps = await buildDeps({

@@ -30,6 +30,7 @@ export async function startNodeSlackBot(options: {
   database: Database;
   now: () => Date;
   changed: (kinds: readonly ChangeKind[]) => void;
+  reportIntervalSeconds: number;
   log: BotLog;
 }): Promise<NodeSlackBot | undefined> {
   const { env } = options;

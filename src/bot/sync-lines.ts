@@ -81,15 +81,19 @@ export function routesDone(status: StatusOutput, relay: RelayStatus | undefined)
 }
 
 export function nodeLine(node: NodeStatus, revision: number): string {
+  if (node.state === "down") {
+    return `${FAILED} Node ${code(node.hostname)} is down: no report since ${node.lastSeenAt} (runs revision ${node.appliedRevision})`;
+  }
   if (node.appliedRevision >= revision) {
     return `${DONE} Node ${code(node.hostname)} applied revision ${revision}`;
   }
   return `${WAITING} Node ${code(node.hostname)} runs revision ${node.appliedRevision}, waiting for ${revision} (last seen ${node.lastSeenAt})`;
 }
 
+/** Every node that is up applied `revision` (and one is up): down nodes catch up on return. */
 export function nodesDone(relay: RelayStatus | undefined, revision: number): boolean {
-  const nodes = relay?.nodes ?? [];
-  return nodes.length > 0 && nodes.every((node) => node.appliedRevision >= revision);
+  const up = (relay?.nodes ?? []).filter((node) => node.state === "up");
+  return up.length > 0 && up.every((node) => node.appliedRevision >= revision);
 }
 
 export function noNodesLine(relay: string): string {

@@ -21,6 +21,7 @@ export function workerSlackBot(options: {
   env: SlackEnv;
   database: Database;
   changed: (kinds: readonly ChangeKind[]) => void;
+  reportIntervalSeconds: number;
   /** Runs after each command in the same waitUntil: the reconcile a change asked for. */
   afterWork: () => Promise<void>;
 }): WorkerSlackBot | undefined {
@@ -35,7 +36,12 @@ export function workerSlackBot(options: {
   const now = () => new Date();
   const bot = createBot({
     env,
-    backend: localBackend({ database: options.database, now, changed: options.changed }),
+    backend: localBackend({
+      database: options.database,
+      now,
+      changed: options.changed,
+      reportIntervalSeconds: options.reportIntervalSeconds,
+    }),
     slack: new FetchSlackWebApi({ baseUrl: env.SLACK_API_URL, botToken: env.SLACK_BOT_TOKEN }),
     now,
     logError: (error, what) => console.error(`Slack bot: ${what} failed`, error),

@@ -26,6 +26,9 @@ export function serveFakeTailscale(
       }
       return fake.fetch(input, init);
     },
-    { ...(options.host ? { host: options.host } : {}), ...(options.port ? { port: options.port } : {}) },
+    {
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.port ? { port: options.port } : {}),
+    },
   );
 }

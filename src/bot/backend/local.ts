@@ -21,6 +21,8 @@ export function localBackend(options: {
   now: () => Date;
   /** After a commit: the same hook the HTTP transport calls (agents, reconcile). */
   changed: (kinds: readonly ChangeKind[]) => void;
+  /** AGENT_REPORT_INTERVAL_SECONDS: a node silent for 3 intervals is down in the status. */
+  reportIntervalSeconds: number;
 }): RelayBackend {
   // The bot has already checked SLACK_ALLOWED_USERS / _USERGROUPS before a mutation.
   const ctx = (actor: SlackActor | undefined): ServiceContext => {
@@ -35,7 +37,8 @@ export function localBackend(options: {
     getSplitDomain: (actor, name) => getSplitDomain({ ctx: ctx(actor), input: { name } }),
     listSplitDomains: (actor) => listSplitDomains({ ctx: ctx(actor) }),
     listRelays: (actor) => listRelays({ ctx: ctx(actor) }),
-    getStatus: (actor) => getStatus({ ctx: ctx(actor) }),
+    getStatus: (actor) =>
+      getStatus({ ctx: ctx(actor), reportIntervalSeconds: options.reportIntervalSeconds }),
     recordRefusal: (actor, verb, input) =>
       recordSlackRefusal({ ctx: ctx(actor), input: { verb, input, outcome: "forbidden" } }),
     confirmations: {

@@ -2,7 +2,14 @@
 // summary, Tailscale drift, and the admin-console steps still needed.
 import { RelayError } from "../../core/errors.ts";
 import { code, context, escapeText, type ResponseMessage, section } from "../slack/message.ts";
-import { doctorSummary, noNodesLine, type RelayStatus, routeSummary } from "../sync-lines.ts";
+import {
+  doctorSummary,
+  FAILED,
+  noNodesLine,
+  type RelayStatus,
+  routeSummary,
+  WAITING,
+} from "../sync-lines.ts";
 import { type Command, requireArgs } from "./command.ts";
 
 const MAX_LINES = 10;
@@ -19,8 +26,10 @@ function relaySection(relay: RelayStatus, status: Parameters<typeof routeSummary
         const revision = node.upToDate
           ? `revision ${node.appliedRevision} (current)`
           : `revision ${node.appliedRevision}, current is ${relay.configRevision}`;
-        const mark = node.upToDate ? ":white_check_mark:" : ":hourglass_flowing_sand:";
-        return `${mark} Node ${code(node.hostname)}: ${revision}, last seen ${node.lastSeenAt}, ${doctorSummary(node.doctor)}`;
+        const mark =
+          node.state === "down" ? FAILED : node.upToDate ? ":white_check_mark:" : WAITING;
+        const down = node.state === "down" ? " (down: no recent report)" : "";
+        return `${mark} Node ${code(node.hostname)}${down}: ${revision}, last seen ${node.lastSeenAt}, ${doctorSummary(node.doctor)}`;
       })
     : [noNodesLine(relay.name)];
   const drift = relay.tailscale?.drift ?? [];
