@@ -35,6 +35,11 @@ export function parseRelayConfigText(text: string): RelayConfigParse {
       `the file is ${text.length} characters long; a relay config is at most ${MAX_CONFIG_BYTES}`,
     );
   }
+  if (flowNestingExceeds(text, MAX_FLOW_NESTING)) {
+    return failed(
+      `the file nests [ ] or { } more than ${MAX_FLOW_NESTING} levels deep; a relay config needs a few`,
+    );
+  }
   let value: unknown;
   try {
     const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -55,6 +60,42 @@ export function parseRelayConfigText(text: string): RelayConfigParse {
     );
   }
   return parseRelayConfigValue(value ?? {});
+}
+
+/**
+ * The yaml package parses flow collections recursively: 100k nested `[` cost seconds before it
+ * runs out of stack. A real config nests a few levels, so count brackets outside quoted
+ * scalars and comments first (a linear scan) and refuse deep files before parsing them.
+ */
+const MAX_FLOW_NESTING = 32;
+
+function flowNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let quote = "";
+  let comment = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (comment) {
+      if (char === "\n") comment = false;
+    } else if (quote) {
+      if (char === "\\" && quote === '"') index++;
+      else if (char === quote) quote = "";
+    } else if ((char === '"' || char === "'") && startsScalar(text[index - 1])) {
+      quote = char;
+    } else if (char === "#" && (index === 0 || /\s/.test(text[index - 1] ?? ""))) {
+      comment = true;
+    } else if (char === "[" || char === "{") {
+      if (++depth > limit) return true;
+    } else if ((char === "]" || char === "}") && depth > 0) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** A quote opens a quoted scalar only where a scalar may begin (`it's` is a plain scalar). */
+function startsScalar(previous: string | undefined): boolean {
+  return previous === undefined || /[\s[{,:-]/.test(previous);
 }
 
 function firstLine(error: unknown): string {
