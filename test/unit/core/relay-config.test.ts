@@ -124,7 +124,8 @@ splitDomains:
         problems: [
           {
             path: "",
-            message: "the file nests [ ] or { } more than 32 levels deep; a relay config needs a few",
+            message:
+              "the file nests [ ] or { } more than 32 levels deep; a relay config needs a few",
           },
         ],
       });
