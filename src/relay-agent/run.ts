@@ -27,6 +27,8 @@ export interface AgentDataPlane {
   readonly observer: SynthesisObserver;
   /** Whether what apply made is still in place (managed mode reports it). */
   healthy?(): Promise<{ ok: boolean; reason?: string }>;
+  /** Its own Prometheus exposition text, appended to the DNS server's on `metricsListen`. */
+  metrics?(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -127,7 +129,13 @@ export async function startAgent(
     );
   }
   await dataPlane?.apply(config);
-  const observer = dataPlane ? { observer: dataPlane.observer } : {};
+  // What the DNS server takes from the data plane: the guard's observer, the fast path's metrics.
+  const fromDataPlane = {
+    ...(dataPlane ? { observer: dataPlane.observer } : {}),
+    ...(dataPlane?.metrics
+      ? { extraMetrics: () => dataPlane.metrics?.() ?? Promise.resolve("") }
+      : {}),
+  };
   const workers = deps.workers ?? 1;
   const dns =
     workers > 1
@@ -135,7 +143,7 @@ export async function startAgent(
       : await DnsServer.start(dnsSettingsFrom(config, serial()), {
           ...deps.dns,
           logger: deps.logger,
-          ...observer,
+          ...fromDataPlane,
         });
   const dnsCluster =
     workers > 1
@@ -144,7 +152,7 @@ export async function startAgent(
           config,
           serial: serial(),
           logger: deps.logger,
-          ...observer,
+          ...fromDataPlane,
         })
       : undefined;
   let reloading: Promise<unknown> = Promise.resolve();

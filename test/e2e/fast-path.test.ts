@@ -116,7 +116,7 @@ describe.runIf(available)("NAT64 fast path (tc-BPF on tayga's tun)", () => {
       await lab.exec("target", "sh", ["-c", `ss -ltn | grep -q ':${CHECKED_PORT} '`]);
       return true;
     });
-    files = await writeAgentConfig(lab);
+    files = await writeAgentConfig(lab, "relay.yaml", { metricsListen: "127.0.0.1:9153" });
     agent = await startAgent(lab, files);
     const { stdout } = await lab.exec("client", "dig", ["+short", `my-vps.${SPLIT}`, "AAAA"]);
     expect(stdout.trim()).toBe(target);
@@ -150,6 +150,19 @@ describe.runIf(available)("NAT64 fast path (tc-BPF on tayga's tun)", () => {
     expect(await counter("FAST_V6_TO_V4_PACKETS")).toBeGreaterThan(0n);
     expect(await counter("FAST_V4_TO_V6_PACKETS")).toBeGreaterThan(0n);
     expect(await counter("TAYGA_V6_UNKNOWN_CLIENT")).toBe(unknownBefore);
+    // Metrics export the same counters.
+    const { stdout: metrics } = await lab.exec("relay", "curl", [
+      "-s",
+      "http://127.0.0.1:9153/metrics",
+    ]);
+    expect(metrics).toMatch(/^nat64_relay_fast_path_active 1$/m);
+    expect(metrics).toMatch(/^nat64_relay_fast_path_clients 1$/m);
+    expect(metrics).toMatch(
+      /^nat64_relay_fast_path_packets_total\{direction="v6_to_v4"\} [1-9]\d*$/m,
+    );
+    expect(metrics).toMatch(
+      /^nat64_relay_fast_path_to_tayga_packets_total\{reason="v6_unknown_client"\} [1-9]\d*$/m,
+    );
     // The doctor says which path is active and shows the split.
     const doctor = await cli(lab, "relay", [
       "agent",

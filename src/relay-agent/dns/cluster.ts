@@ -43,6 +43,8 @@ export async function startDnsCluster(options: {
   serial: number;
   logger: Logger;
   observer?: SynthesisObserver;
+  /** More exposition text appended to the workers' sum (the data plane's fast path). */
+  extraMetrics?: () => Promise<string>;
 }): Promise<DnsCluster> {
   const { logger, observer } = options;
   const flagless = process.execArgv.filter((flag) => !/--max-(old|semi)-space-size/.test(flag));
@@ -138,7 +140,8 @@ export async function startDnsCluster(options: {
           }),
       ),
     );
-    return renderMetrics(sumSnapshots(snapshots.filter((snapshot) => snapshot !== undefined)));
+    const dns = renderMetrics(sumSnapshots(snapshots.filter((snapshot) => snapshot !== undefined)));
+    return dns + ((await options.extraMetrics?.()) ?? "");
   }
 
   async function apply(config: ResolvedRelayConfig, serial: number): Promise<void> {

@@ -20,6 +20,8 @@ export interface DnsServerDeps {
   readonly upstreamClient?: (settings: DnsSettings, metrics: DnsMetrics) => UpstreamClient;
   /** Share the UDP ports with sibling worker processes (SO_REUSEPORT). */
   readonly reusePort?: boolean;
+  /** More exposition text appended to the DNS server's own (the data plane's fast path). */
+  readonly extraMetrics?: () => Promise<string>;
   /** Serve metrics on settings.metricsListen (workers leave this to the primary). */
   readonly serveMetrics?: boolean;
 }
@@ -78,8 +80,9 @@ export class DnsServer {
     try {
       await server.openListeners(settings.listen);
       if (settings.metricsListen && deps.serveMetrics !== false) {
-        server.metricsServer = await MetricsHttpServer.open(settings.metricsListen, () =>
-          server.metrics.render(),
+        server.metricsServer = await MetricsHttpServer.open(
+          settings.metricsListen,
+          async () => (await server.metrics.render()) + ((await deps.extraMetrics?.()) ?? ""),
         );
       }
     } catch (error) {

@@ -322,6 +322,11 @@ export class Nat64DataPlane implements DataPlane {
     );
   }
 
+  /** The fast path's Prometheus lines; a failure to read them costs the scrape nothing. */
+  metrics(): Promise<string> {
+    return this.fastPath.metrics(this.fastPathDesired).catch(() => "");
+  }
+
   get taygaPid(): number | undefined {
     return this.tayga?.pid;
   }

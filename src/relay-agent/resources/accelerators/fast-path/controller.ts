@@ -4,13 +4,17 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { BpfTools } from "./bpf-tools.ts";
+import { readCounters } from "./counters.ts";
 import {
   type FastPathDesired,
   type FastPathRecord,
+  findOurProgram,
   observeFastPath,
   planFastPath,
   TAYGA_ONLY,
 } from "./fast-path-state.ts";
+import { readMappedState } from "./map-sync.ts";
+import { renderFastPathMetrics } from "./metrics.ts";
 import { FastPathMirror } from "./mirror.ts";
 
 export interface FastPathReport {
@@ -90,6 +94,19 @@ export class FastPathController {
     const fresh = result.warnings.filter((warning) => !this.said.has(warning));
     this.said = new Set(result.warnings);
     return { changes: result.changes, warnings: fresh };
+  }
+
+  /** Its Prometheus lines (docs/fast-path.md); empty when the config does not want it. */
+  async metrics(desired: FastPathDesired | undefined): Promise<string> {
+    if (!desired) return "";
+    const { tools } = this.options;
+    const ours = await findOurProgram(tools, desired).catch(() => undefined);
+    if (!ours) return renderFastPathMetrics({ active: false, clients: 0 });
+    const [counters, state] = await Promise.all([
+      readCounters(tools, ours.ids.counters),
+      readMappedState(tools, ours.ids),
+    ]);
+    return renderFastPathMetrics({ active: true, clients: state.v6ToV4.size, counters });
   }
 
   close(): void {

@@ -5,9 +5,8 @@ import { pass, skip, warn } from "../../../doctor/check.ts";
 import type { BpfTools } from "./bpf-tools.ts";
 import { pathSplit, readCounters } from "./counters.ts";
 import type { FastPathDesired, FastPathRecord } from "./fast-path-state.ts";
-import { unsupportedReason } from "./fast-path-state.ts";
-import { mapIdsByRole, readMappedState } from "./map-sync.ts";
-import { readProgramObject } from "./program.ts";
+import { findOurProgram, unsupportedReason } from "./fast-path-state.ts";
+import { readMappedState } from "./map-sync.ts";
 
 const ID = "fast-path";
 const TITLE = "fast path (tc-BPF on tayga's tun)";
@@ -35,10 +34,9 @@ export async function fastPathCheck(input: {
   const unsupported = unsupportedReason(desired);
   if (unsupported)
     return warn(ID, TITLE, `not active: ${unsupported}; tayga translates everything`);
-  const program = await readProgramObject(desired.objectDir, desired.source);
-  const attached = await tools.attached(desired.device).catch(() => undefined);
-  const ids = attached ? mapIdsByRole(await tools.maps(attached.programId)) : undefined;
-  if (!attached || !ids || attached.objectName !== program.filterName) {
+  const ours = await findOurProgram(tools, desired).catch(() => undefined);
+  if (!ours) {
+    const attached = await tools.attached(desired.device).catch(() => undefined);
     const why = record?.loadFailed
       ? `the kernel refused it: ${record.loadFailed.reason}`
       : attached
@@ -53,8 +51,8 @@ export async function fastPathCheck(input: {
         : "install clang llvm libbpf-dev bpftool and restart the agent (or reload it)",
     );
   }
-  const split = pathSplit(await readCounters(tools, ids.counters));
-  const clients = (await readMappedState(tools, ids)).v6ToV4.size;
+  const split = pathSplit(await readCounters(tools, ours.ids.counters));
+  const clients = (await readMappedState(tools, ours.ids)).v6ToV4.size;
   const reasons = split.taygaReasons
     .slice(0, 3)
     .map((entry) => `${entry.reason} ${entry.packets}`)

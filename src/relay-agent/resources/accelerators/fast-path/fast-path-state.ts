@@ -84,6 +84,18 @@ async function readPairs(desired: FastPathDesired): Promise<ClientMapping[]> {
   return parseDynamicMap(text, desired.pool);
 }
 
+/** Our program on the desired device with its maps, if that is what is attached. */
+export async function findOurProgram(
+  tools: BpfTools,
+  desired: FastPathDesired,
+): Promise<{ readonly attached: AttachedProgram; readonly ids: FastPathMapIds } | undefined> {
+  const program = await readProgramObject(desired.objectDir, desired.source);
+  const attached = await tools.attached(desired.device);
+  if (attached?.objectName !== program.filterName) return undefined;
+  const ids = mapIdsByRole(await tools.maps(attached.programId));
+  return ids ? { attached, ids } : undefined;
+}
+
 /** The program handles RFC 6052 /96 prefixes only (the IPv4 is the last 32 bits). */
 export function unsupportedReason(desired: FastPathDesired): string | undefined {
   const length = cidr(desired.prefix).length;

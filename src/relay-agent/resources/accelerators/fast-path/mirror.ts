@@ -7,9 +7,8 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { BpfTools } from "./bpf-tools.ts";
 import { parseDynamicMap } from "./dynamic-map.ts";
-import { type FastPathDesired, firstLine } from "./fast-path-state.ts";
-import { diffMaps, mapIdsByRole, readMappedState } from "./map-sync.ts";
-import { readProgramObject } from "./program.ts";
+import { type FastPathDesired, findOurProgram, firstLine } from "./fast-path-state.ts";
+import { diffMaps, readMappedState } from "./map-sync.ts";
 
 export interface FastPathMirrorOptions {
   readonly tools: BpfTools;
@@ -78,12 +77,10 @@ export class FastPathMirror {
     try {
       const text = await readFile(desired.dynamicMap, "utf8").catch(() => "");
       if (text === this.lastText) return undefined;
-      const program = await readProgramObject(desired.objectDir, desired.source);
-      const attached = await tools.attached(desired.device);
       // Not attached (or another program): the resource's plan attaches it on the next apply.
-      if (attached?.objectName !== program.filterName) return undefined;
-      const ids = mapIdsByRole(await tools.maps(attached.programId));
-      if (!ids) return undefined;
+      const ours = await findOurProgram(tools, desired);
+      if (!ours) return undefined;
+      const ids = ours.ids;
       const pairs = parseDynamicMap(text, desired.pool);
       const diff = diffMaps(ids, await readMappedState(tools, ids), { ...desired, pairs });
       await tools.write(diff.writes);
