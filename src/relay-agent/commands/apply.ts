@@ -1,8 +1,13 @@
 // `nat64-relay agent apply [--dry-run]`: bring the host to the desired data plane once, or
 // print the plan without touching anything.
+
 import { applyPlan, type DataPlaneHost, type Plan, planDataPlane } from "../nat64/apply.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../nat64/desired-state.ts";
 import { readRecord, writeRecord } from "../nat64/record.ts";
+import { fastPathRecordPath } from "../nat64/runtime.ts";
+import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
+import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
+import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
 import type { CommonOptions } from "./options.ts";
 import { loadResolvedConfig } from "./options.ts";
 import { readGeneratedPrefix } from "./prefix-state.ts";
@@ -79,7 +84,15 @@ export async function applyCommand(
   const plan = await planDataPlane(desired, host, record);
   out.log(describePlan(plan));
   await applyPlan(plan, record, (next) => writeRecord(options.paths.dataPlaneRecord, next));
-  if (plan.changes.length) out.log("applied.");
+  // After the tun exists: the fast path attaches to it (docs/fast-path.md).
+  const fast = await applyFastPath(
+    desiredFastPath(loaded.config, desired),
+    host.bpf ?? new RealBpfTools(host.exec),
+    fastPathRecordPath(options.paths),
+  );
+  for (const change of fast.changes) out.log(`  [bpf] ${change}`);
+  for (const warning of fast.warnings) out.log(`  warning: ${warning}`);
+  if (plan.changes.length || fast.changes.length) out.log("applied.");
   if (desired.tayga) out.log("tayga itself is run and supervised by `nat64-relay agent run`.");
   return 0;
 }
