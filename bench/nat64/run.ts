@@ -180,7 +180,7 @@ async function main(): Promise<number> {
       `translated: [${translated}]:5201 (MSS clamped to 1220); kernel: ${ADDR.target}:5201 via IPv4 forwarding + masquerade`,
     );
     console.log(
-      `cpus: ${(await readFile("/proc/cpuinfo", "utf8")).match(/^processor/gm)?.length ?? "?"}; CPU = whole machine busy (% of one core), shared with anything else running`,
+      `cpus: ${(await readFile("/proc/cpuinfo", "utf8")).match(/^processor/gm)?.length ?? "?"}; machine CPU = all CPUs busy (% of one core, anything else running counts too); path CPU = iperf3 sender + receiver (their own report) + tayga, % of one core`,
     );
     console.log("");
     console.log(
