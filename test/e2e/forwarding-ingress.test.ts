@@ -2,7 +2,6 @@
 // routes the prefix via the relay's link-local address and sends real and spoofed-source
 // traffic; none of it reaches tayga or the target and the pool stays as it was, while tailnet
 // clients (new ones included) keep working and forwarding that is not ours still flows.
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatIpv6, parseIpv6 } from "../../src/core/ip.ts";
@@ -56,7 +55,11 @@ async function nftCounters(lab: Lab, role: Role, table: string): Promise<Record<
 
 const relayCounters = (lab: Lab) => nftCounters(lab, "relay", "nat64_relay");
 
-/** Packets the kernel handed to tayga (tx on its TUN) and tayga handed back (rx). */
+/**
+ * Packets the kernel handed to tayga (tx on its TUN) and tayga handed back (rx). tayga maps a
+ * source when it reads its first packet; nothing read, nothing mapped. (tayga saves dynamic.map
+ * only now and then, so the file cannot show a mapping within a test's time.)
+ */
 async function tunPackets(lab: Lab): Promise<{ tx: number; rx: number }> {
   const { stdout } = await lab.exec("relay", "ip", ["-s", "-j", "link", "show", "nat64relay"]);
   const [link] = JSON.parse(stdout) as {
@@ -116,13 +119,6 @@ async function spoof(
     { timeoutMs: (seconds * 2 + 10) * 1000 },
   );
   return Number(stdout.trim());
-}
-
-/** What tayga has handed out: its dynamic.map (one line per mapping). */
-async function taygaMappings(files: AgentFiles): Promise<string> {
-  return readFile(join(files.root, "var/lib/nat64-relay/tayga/dynamic.map"), "utf8").catch(
-    () => "",
-  );
 }
 
 /** host.<prefix> in RFC 5952 text, as dig prints it. */
@@ -206,7 +202,6 @@ describe.runIf(available)("the translator serves only the tailnet", () => {
   });
 
   it("drops a spoofed-source burst (TCP, UDP, ICMP) before tayga: the pool and the target see nothing", async () => {
-    const mappings = await taygaMappings(files);
     const routes = (await lab.exec("relay", "ip", ["route", "show", "table", "all"])).stdout;
     const before = await relayCounters(lab);
     const target = await nftCounters(lab, "target", "n64e2e_watch");
@@ -220,7 +215,6 @@ describe.runIf(available)("the translator serves only the tailnet", () => {
     expect(delta(after, before, "refused_interface")).toBe(BURST);
     expect((await tunPackets(lab)).tx).toBe(tun.tx);
     expect((await nftCounters(lab, "target", "n64e2e_watch")).from_relay).toBe(target.from_relay);
-    expect(await taygaMappings(files)).toBe(mappings);
     expect((await lab.exec("relay", "ip", ["route", "show", "table", "all"])).stdout).toBe(routes);
   });
 
@@ -233,8 +227,6 @@ describe.runIf(available)("the translator serves only the tailnet", () => {
       "tailscale0",
       "nodad",
     ]);
-    const mappings = await taygaMappings(files);
-    expect(mappings).not.toContain("fd7a:115c:a1e0::3");
     expect(await ping(lab, "client", synthesized(ADDR.target), ["-I", "fd7a:115c:a1e0::3"])).toBe(
       true,
     );
