@@ -49,6 +49,8 @@ export const ApiEnv = z
       .default(65_536),
     /** Node: open connections at most; further ones are closed at once (Workers: the platform). */
     MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+    /** Node: open connections from one source address at most (behind a proxy: raise it). */
+    MAX_CONNECTIONS_PER_SOURCE: z.coerce.number().int().min(1).max(1_000_000).default(128),
     /** Node: a connection with no request or response bytes for this long is closed. */
     IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Nodes one relay may have; a report from one more new node answers 409. */

@@ -101,6 +101,7 @@ export async function startNodeApi(
     );
     limitConnections(started as Server, {
       maxConnections: env.MAX_CONNECTIONS,
+      maxConnectionsPerSource: env.MAX_CONNECTIONS_PER_SOURCE,
       idleTimeoutMs: env.IDLE_TIMEOUT_SECONDS * 1000,
     });
   });
@@ -159,7 +160,8 @@ Serves the control API (Hono on Node, SQLite via node:sqlite). Configuration fro
   TAILSCALE_TAILNET (-), TAILSCALE_API_BASE_URL (https://api.tailscale.com),
   RECONCILE_INTERVAL_SECONDS (300), AGENT_MAX_WAIT_SECONDS (60), AGENT_REPORT_INTERVAL_SECONDS (30),
   LOG_LEVEL (info),
-  MAX_BODY_BYTES (65536), MAX_CONNECTIONS (1024), IDLE_TIMEOUT_SECONDS (30),
+  MAX_BODY_BYTES (65536), MAX_CONNECTIONS (1024), MAX_CONNECTIONS_PER_SOURCE (128),
+  IDLE_TIMEOUT_SECONDS (30),
   RELAY_MAX_NODES (16), RELAY_NODE_PRUNE_SECONDS (604800).
 Slack bot (README, "Slack bot"): SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN (POST /slack/events) or
   SLACK_APP_TOKEN (Socket Mode), SLACK_ALLOWED_USERS, SLACK_ALLOWED_USERGROUPS,

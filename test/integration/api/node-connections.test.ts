@@ -11,12 +11,16 @@ import { readApiEnv } from "../../../src/api/env.ts";
 import { type NodeApi, startNodeApi } from "../../../src/api/node.ts";
 
 const FLOOD = 100;
-const CAP = 20;
+const CAP = 30;
+const PER_SOURCE = 10;
 
-function openIdle(port: number): Promise<{ socket: Socket; closedAt: () => number | undefined }> {
+function openIdle(
+  port: number,
+  localAddress = "127.0.0.1",
+): Promise<{ socket: Socket; closedAt: () => number | undefined }> {
   return new Promise((resolve) => {
     let closedAt: number | undefined;
-    const socket = connect(port, "127.0.0.1");
+    const socket = connect({ port, host: "127.0.0.1", localAddress });
     socket.on("error", () => {});
     socket.on("close", () => {
       closedAt = Date.now();
@@ -39,6 +43,7 @@ describe("Node API connection bounds", () => {
       RECONCILE_INTERVAL_SECONDS: "0",
       LOG_LEVEL: "silent",
       MAX_CONNECTIONS: String(CAP),
+      MAX_CONNECTIONS_PER_SOURCE: String(PER_SOURCE),
       IDLE_TIMEOUT_SECONDS: "1",
       AGENT_MAX_WAIT_SECONDS: "3",
     });
@@ -54,13 +59,19 @@ describe("Node API connection bounds", () => {
     expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it("closes idle connections beyond the cap at once and the rest after the idle timeout; /healthz then answers", async () => {
+  it("closes idle connections beyond the caps at once and the rest after the idle timeout; /healthz answers meanwhile from another source", async () => {
     const startedAt = Date.now();
-    const sockets = await Promise.all(Array.from({ length: FLOOD }, () => openIdle(api.port)));
+    // Sources 127.0.0.2 and .3 flood; one source cannot hold more than its share, and the cap
+    // (30) leaves room for others.
+    const sockets = await Promise.all(
+      Array.from({ length: FLOOD }, (_, i) => openIdle(api.port, `127.0.0.${2 + (i % 2)}`)),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const open = sockets.filter((s) => s.closedAt() === undefined).length;
-    expect(open).toBeLessThanOrEqual(CAP);
-    expect(open).toBeGreaterThan(0);
+    expect(open).toBe(2 * PER_SOURCE);
+    // 127.0.0.1 still gets in while the flood's connections are held.
+    const during = await fetch(`${api.url}/healthz`);
+    expect(during.status).toBe(200);
     // Idle timeout 1 s: every silent connection is gone well within 5 s.
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && sockets.some((s) => s.closedAt() === undefined)) {
@@ -71,6 +82,26 @@ describe("Node API connection bounds", () => {
     expect(lastClosed - startedAt).toBeGreaterThanOrEqual(900);
     const health = await fetch(`${api.url}/healthz`);
     expect(health.status).toBe(200);
+  });
+
+  it("closes connections beyond MAX_CONNECTIONS whatever their source", async () => {
+    const sockets = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => openIdle(api.port, `127.0.1.${1 + (i % 5)}`)),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sockets.filter((s) => s.closedAt() === undefined).length).toBe(CAP);
+    for (const { socket } of sockets) socket.destroy();
+    // The server frees the slots when it sees the FINs: wait for that (bounded) before going on.
+    const deadline = Date.now() + 5000;
+    let answered = false;
+    while (!answered && Date.now() < deadline) {
+      answered = await fetch(`${api.url}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (!answered) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answered).toBe(true);
   });
 
   it("answers a long poll that waits longer than the idle timeout", async () => {

@@ -23,6 +23,7 @@ describe("API configuration", () => {
       TAILSCALE_API_BASE_URL: "https://api.tailscale.com",
       MAX_BODY_BYTES: 65_536,
       MAX_CONNECTIONS: 1024,
+      MAX_CONNECTIONS_PER_SOURCE: 128,
       IDLE_TIMEOUT_SECONDS: 30,
       RELAY_MAX_NODES: 16,
       RELAY_NODE_PRUNE_SECONDS: 604_800,
@@ -43,6 +44,7 @@ describe("API configuration", () => {
   it("bounds the request and node limits", () => {
     expect(problemsOf({ MAX_BODY_BYTES: "10" })).toEqual(["MAX_BODY_BYTES"]);
     expect(problemsOf({ MAX_CONNECTIONS: "0" })).toEqual(["MAX_CONNECTIONS"]);
+    expect(problemsOf({ MAX_CONNECTIONS_PER_SOURCE: "0" })).toEqual(["MAX_CONNECTIONS_PER_SOURCE"]);
     expect(problemsOf({ IDLE_TIMEOUT_SECONDS: "0" })).toEqual(["IDLE_TIMEOUT_SECONDS"]);
     expect(problemsOf({ RELAY_MAX_NODES: "0" })).toEqual(["RELAY_MAX_NODES"]);
     expect(problemsOf({ RELAY_NODE_PRUNE_SECONDS: "60" })).toEqual(["RELAY_NODE_PRUNE_SECONDS"]);
