@@ -1,3 +1,4 @@
+export * from "./config/engine.ts";
 export * from "./config/parse-relay-config.ts";
 export * from "./config/relay-config.ts";
 export * from "./config/resolved-relay-config.ts";

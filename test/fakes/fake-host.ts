@@ -12,7 +12,7 @@ import type {
   NftTableSummary,
 } from "../../src/relay-agent/host/nftables.ts";
 import type { Sysctl } from "../../src/relay-agent/host/sysctl.ts";
-import type { DataPlaneHost } from "../../src/relay-agent/nat64/apply.ts";
+import type { DataPlaneHost } from "../../src/relay-agent/resources/data-plane-host.ts";
 import { FakeBpfTools } from "./fake-bpf-tools.ts";
 import { FakeTailscaleCli } from "./fake-tailscale-cli.ts";
 

@@ -5,6 +5,7 @@ import { formatCidr, parseCidr } from "../ip.ts";
 import { checkNat64Pool } from "../validation/nat64-pool.ts";
 import { checkNat64Prefix } from "../validation/nat64-prefix.ts";
 import { checkSplitDomain } from "../validation/split-domain.ts";
+import { NAT64_ENGINES } from "./engine.ts";
 
 export const DEFAULT_ALLOW_FROM = ["100.64.0.0/10", "fd7a:115c:a1e0::/48"];
 export const DEFAULT_POOL = "192.168.240.0/20";
@@ -138,7 +139,7 @@ export const RelaySettings = z.strictObject({
     .describe(
       "where translated IPv4 leaves (masquerade), and the only way the pool may leave; default: [overlayInterface]",
     ),
-  engine: z.enum(["tayga", "jool", "none"]).default("tayga"),
+  engine: z.enum(NAT64_ENGINES).default("tayga"),
   fastPath: z
     .enum(["auto", "off"])
     .default("auto")

@@ -1,8 +1,7 @@
 // Rules for NAT64_PREFIX: the IPv6 prefix AAAA answers are synthesized in (DESIGN.md §3).
+import type { Nat64Engine } from "../config/engine.ts";
 import { type Cidr, cidr, cidrsOverlap, formatCidr, parseCidr } from "../ip.ts";
 import { isRfc6052PrefixLength } from "../rfc6052.ts";
-
-export type Nat64Engine = "tayga" | "jool" | "none";
 
 const TAILSCALE_ULA = cidr("fd7a:115c:a1e0::/48");
 const IPV4_MAPPED = cidr("::ffff:0:0/96");

@@ -1,9 +1,9 @@
 // `nat64-relay agent apply [--dry-run]`: bring the host to the desired data plane once, or
 // print the plan without touching anything.
-
-import { applyPlan, type DataPlaneHost, type Plan, planDataPlane } from "../nat64/apply.ts";
-import { type DesiredDataPlane, desiredDataPlane } from "../nat64/desired-state.ts";
-import { readRecord, writeRecord } from "../nat64/record.ts";
+import type { DataPlaneHost } from "../resources/data-plane-host.ts";
+import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
+import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
+import { readRecord, writeRecord } from "../resources/record.ts";
 import { fastPathRecordPath } from "../nat64/runtime.ts";
 import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
@@ -62,7 +62,7 @@ export async function applyCommand(
   out: { log: (line: string) => void; error: (line: string) => void } = console,
 ): Promise<number> {
   const loaded = await loadResolvedConfig(options, {
-    generatedPrefix: await readGeneratedPrefix(options.paths),
+    prefix: () => readGeneratedPrefix(options.paths),
   });
   if (!loaded.ok) {
     out.error(loaded.message);

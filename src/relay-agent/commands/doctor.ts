@@ -4,7 +4,7 @@ import { queryDns } from "../doctor/dns-probe.ts";
 import { pingWith } from "../doctor/probes.ts";
 import { runRelayDoctor } from "../doctor/relay-doctor.ts";
 import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
-import type { DataPlaneHost } from "../nat64/apply.ts";
+import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { systemdFor } from "./install.ts";
 import { type CommonOptions, loadResolvedConfig } from "./options.ts";
 import { readGeneratedPrefix } from "./prefix-state.ts";
@@ -19,8 +19,8 @@ export async function doctorCommand(
       ? await host.tailscale.ips().catch(() => [])
       : [];
   const loaded = await loadResolvedConfig(options, {
-    generatedPrefix: await readGeneratedPrefix(options.paths),
-    tailscaleIps,
+    prefix: () => readGeneratedPrefix(options.paths),
+    tailscaleIps: async () => tailscaleIps,
   });
   if (!loaded.ok) {
     if (flags.json) console.log(JSON.stringify({ ok: false, checks: [], error: loaded.message }));

@@ -24,8 +24,8 @@ export interface HostPaths {
 
 export const UNIT_NAME = "nat64-relay-agent.service";
 
-export function hostPaths(root = "/"): HostPaths {
-  const stateDir = join(root, "var/lib/nat64-relay");
+/** `stateDir` overrides the state directory (`agent run --state-dir`); the rest follows root. */
+export function hostPaths(root = "/", stateDir = join(root, "var/lib/nat64-relay")): HostPaths {
   return {
     root,
     etcDir: join(root, "etc/nat64-relay"),

@@ -1,5 +1,5 @@
 // The real host systems, wired once at the CLI edge.
-import type { DataPlaneHost } from "../nat64/apply.ts";
+import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { realExec } from "./exec.ts";
 import { RealIpRoute } from "./ip-route.ts";
 import { RealNftables } from "./nftables.ts";

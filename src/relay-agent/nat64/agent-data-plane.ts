@@ -1,5 +1,7 @@
-// Builds the data plane `agent run` plugs into its hook, from the real host systems.
-import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
+// Builds the data plane `agent run` drives, from the real host systems. It exists for every
+// engine, none included, so a reload can switch engines both ways.
+
+import { HEALTH_INTERVAL_ENV, parseAgentEnv } from "../env.ts";
 import { hostPaths } from "../host/paths.ts";
 import { realDataPlaneHost } from "../host/real-host.ts";
 import { Nat64DataPlane } from "./runtime.ts";
@@ -7,44 +9,35 @@ import { Nat64DataPlane } from "./runtime.ts";
 export interface AgentDataPlaneOptions {
   /** Prefix for /etc and /var/lib ("/" on a real host). */
   readonly root: string;
+  /** The state directory when it is not under root (`agent run --state-dir`). */
+  readonly stateDir?: string;
   readonly tailscaleBinary?: string;
   readonly logger: { info(message: string): void; warn(message: string): void };
-  /** Where the lab-only knobs are read (process.env when not given). */
-  readonly env?: NodeJS.ProcessEnv;
+  /** How often the data plane is checked and repaired (ms); 0: never; default 2000. */
+  readonly healthIntervalMs?: number;
 }
 
-export const HEALTH_INTERVAL_ENV = "NAT64_RELAY_HEALTH_INTERVAL_MS";
+export { HEALTH_INTERVAL_ENV };
 
 /**
  * `NAT64_RELAY_HEALTH_INTERVAL_MS`: how often the agent checks its data plane and repairs it
  * (default 2000 ms; 0 turns self-repair off, as the doctor e2e lab does so injected faults stand).
- * Read once, when the data plane is built; a bad value stops the start with its exact text.
+ * Read once, at the CLI edge, with the other variables (env.ts).
  */
 export function healthIntervalFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env[HEALTH_INTERVAL_ENV];
-  if (text === undefined || text === "") return undefined;
-  if (!/^\d+$/.test(text)) {
-    throw new Error(
-      `${HEALTH_INTERVAL_ENV} must be a number of milliseconds (0: off), got "${text}"`,
-    );
-  }
-  return Number(text);
+  return parseAgentEnv({ [HEALTH_INTERVAL_ENV]: env[HEALTH_INTERVAL_ENV] })[HEALTH_INTERVAL_ENV];
 }
 
-/** undefined for `engine: none`: the agent is then only a DNS server. */
-export function createAgentDataPlane(
-  config: ResolvedRelayConfig,
-  options: AgentDataPlaneOptions,
-): Nat64DataPlane | undefined {
-  if (config.engine === "none") return undefined;
+export function createAgentDataPlane(options: AgentDataPlaneOptions): Nat64DataPlane {
   const { logger } = options;
-  const healthIntervalMs = healthIntervalFromEnv(options.env ?? process.env);
   return new Nat64DataPlane({
-    ...(healthIntervalMs === undefined ? {} : { healthIntervalMs }),
+    ...(options.healthIntervalMs === undefined
+      ? {}
+      : { healthIntervalMs: options.healthIntervalMs }),
     host: realDataPlaneHost(
       options.tailscaleBinary ? { tailscaleBinary: options.tailscaleBinary } : {},
     ),
-    paths: hostPaths(options.root),
+    paths: hostPaths(options.root, options.stateDir),
     log: (message) =>
       message.startsWith("warning: ") ? logger.warn(message.slice(9)) : logger.info(message),
   });

@@ -5,16 +5,18 @@ import { cidr } from "../../core/ip.ts";
 import { extract } from "../../core/rfc6052.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
+import type { DataPlaneHost } from "../resources/data-plane-host.ts";
+import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
+import { tableMatches } from "../resources/nft-table.ts";
+import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
+import { readRecord, writeRecord } from "../resources/record.ts";
 import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { FastPathController } from "../resources/accelerators/fast-path/controller.ts";
 import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
 import type { FastPathDesired } from "../resources/accelerators/fast-path/fast-path-state.ts";
-import { applyPlan, type DataPlaneHost, type Plan, planDataPlane, tableMatches } from "./apply.ts";
-import { type DesiredDataPlane, desiredDataPlane } from "./desired-state.ts";
 import { type GuardEntry, GuardFeeder } from "./guard.ts";
 import { readGuardState, writeGuardState } from "./guard-state.ts";
 import { ALLOWED_V4_SET, ALLOWED_V6_SET, NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";
-import { readRecord, writeRecord } from "./record.ts";
 import { type Launcher, TaygaSupervisor } from "./tayga-supervisor.ts";
 
 export interface ApplyReport {
@@ -88,29 +90,63 @@ export class Nat64DataPlane implements DataPlane {
     return this.serialize(() => this.applyNow(config));
   }
 
+  /**
+   * Atomic from the outside: when any step fails, the host is brought back to the previous
+   * desired state (the translator and guard with it) and the error says which step failed.
+   * The very first apply has no previous state to return to; `agent run` then does not start.
+   */
   private async applyNow(config: ResolvedRelayConfig): Promise<ApplyReport> {
-    const { host, paths } = this.options;
     const warnings: string[] = [];
     let effective = config;
     if (config.engine === "jool") {
-      const jool = await (this.options.joolAvailable?.() ?? modprobeJool(host));
+      const jool = await (this.options.joolAvailable?.() ?? modprobeJool(this.options.host));
       if (!jool) {
         warnings.push("engine jool: `modprobe jool` failed, using tayga instead");
         effective = { ...config, engine: "tayga" };
       }
     }
-    const desired = desiredDataPlane(effective, paths);
+    const desired = desiredDataPlane(effective, this.options.paths);
+    const previous = this.desired;
+    const previousFastPath = this.fastPathDesired;
+    try {
+      return await this.converge(desired, desiredFastPath(effective, desired), warnings);
+    } catch (error) {
+      if (previous) {
+        this.options.log?.(
+          `warning: data plane: ${(error as Error).message}; going back to the previous state`,
+        );
+        await this.converge(previous, previousFastPath, []).catch((rollback: Error) =>
+          this.options.log?.(`warning: data plane: going back failed too: ${rollback.message}`),
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async converge(
+    desired: DesiredDataPlane,
+    fastPath: FastPathDesired | undefined,
+    warnings: string[],
+  ): Promise<ApplyReport> {
+    const { host, paths } = this.options;
+    // A translator that goes away stops before its tun and table are removed under it.
+    if (!desired.tayga && this.tayga) {
+      await this.tayga.stop();
+      this.tayga = undefined;
+    }
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desired, host, record);
     await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     warnings.push(...plan.warnings);
     const previous = this.desired;
     this.desired = desired;
-    this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
+    if (desired.engine !== "none") {
+      this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
+    }
     await this.updateFeeder(desired, previous, plan);
     await this.updateTayga(desired, plan.taygaRestart);
     // After tayga and its tun: the fast path attaches to that tun (docs/fast-path.md).
-    this.fastPathDesired = desiredFastPath(effective, desired);
+    this.fastPathDesired = fastPath;
     const fast = await this.fastPath.apply(this.fastPathDesired);
     warnings.push(...fast.warnings);
     if (desired.engine === "none") this.stopHealthCheck();
@@ -138,12 +174,12 @@ export class Nat64DataPlane implements DataPlane {
       this.feeder = undefined;
       return;
     }
-    const tableChanged = plan.changes.some((change) => change.area === "nft");
+    const tableChanged = plan.effects.has("table-created") || plan.effects.has("table-replaced");
     const changed = previous?.prefix !== desired.prefix || previous?.engine !== desired.engine;
     if (this.feeder && !tableChanged && !changed) return;
     const remembered = this.feeder?.entries() ?? [];
     this.feeder = this.newFeeder(desired);
-    if (plan.changes.some((change) => change.summary.startsWith("create table"))) {
+    if (plan.effects.has("table-created")) {
       await this.restoreGuard(remembered);
     } else {
       this.feeder.reset(await this.liveGuardEntries(desired));

@@ -6,9 +6,9 @@ import { hostPaths, UNIT_NAME } from "../../../src/relay-agent/host/paths.ts";
 import { OfflineSystemd } from "../../../src/relay-agent/host/systemd.ts";
 import { installAgent, uninstallAgent } from "../../../src/relay-agent/install/install.ts";
 import { renderUnit } from "../../../src/relay-agent/install/unit.ts";
-import { applyPlan, planDataPlane } from "../../../src/relay-agent/nat64/apply.ts";
-import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
-import { readRecord, writeRecord } from "../../../src/relay-agent/nat64/record.ts";
+import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
+import { applyPlan, planDataPlane } from "../../../src/relay-agent/resources/plan.ts";
+import { readRecord, writeRecord } from "../../../src/relay-agent/resources/record.ts";
 import { fakeHost } from "../../fakes/fake-host.ts";
 import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 

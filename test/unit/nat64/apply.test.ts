@@ -2,19 +2,19 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hostPaths } from "../../../src/relay-agent/host/paths.ts";
+import { mergeAdvertisedRoutes } from "../../../src/relay-agent/resources/advertised-routes.ts";
+import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
 import {
   applyPlan,
-  mergeAdvertisedRoutes,
   planDataPlane,
   teardownDataPlane,
-} from "../../../src/relay-agent/nat64/apply.ts";
-import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
+} from "../../../src/relay-agent/resources/plan.ts";
 import {
   type DataPlaneRecord,
   EMPTY_RECORD,
   readRecord,
   writeRecord,
-} from "../../../src/relay-agent/nat64/record.ts";
+} from "../../../src/relay-agent/resources/record.ts";
 import { type FakeHost, fakeHost } from "../../fakes/fake-host.ts";
 import { resolvedConfig, tempRoot } from "./helpers.ts";
 

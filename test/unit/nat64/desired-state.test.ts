@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { hostPaths } from "../../../src/relay-agent/host/paths.ts";
-import { desiredDataPlane } from "../../../src/relay-agent/nat64/desired-state.ts";
 import { joolSetupCommands, joolTeardownCommands } from "../../../src/relay-agent/nat64/jool.ts";
 import { renderTaygaConf, taygaIpv4Address } from "../../../src/relay-agent/nat64/tayga-config.ts";
+import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
 import { resolvedConfig } from "./helpers.ts";
 
 const paths = hostPaths("/srv/root");

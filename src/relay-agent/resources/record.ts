@@ -20,10 +20,17 @@ export interface DataPlaneRecord {
   /** Directories this agent created (tayga data dir). */
   readonly dirs: readonly string[];
   /**
+   * Directories created only to hold one of our files (/etc/sysctl.d on a host without it),
+   * outermost first: removed with the file when empty.
+   */
+  readonly parentDirs: readonly string[];
+  /**
    * Directories that had to be created to hold this record (the state directory and any missing
    * parent, outermost first): removed on uninstall only when nothing else is left in them.
    */
   readonly stateDirs: readonly string[];
+  /** What each accelerator attached, by accelerator name, in its own shape. */
+  readonly accelerators?: Readonly<Record<string, unknown>>;
 }
 
 export const EMPTY_RECORD: DataPlaneRecord = {
@@ -35,6 +42,7 @@ export const EMPTY_RECORD: DataPlaneRecord = {
   files: [],
   filesBefore: {},
   dirs: [],
+  parentDirs: [],
   stateDirs: [],
 };
 
@@ -48,7 +56,7 @@ export async function readRecord(path: string): Promise<DataPlaneRecord> {
 }
 
 /** The directories `mkdir -p path` is about to create, outermost first. */
-async function missingDirs(path: string): Promise<string[]> {
+export async function missingDirs(path: string): Promise<string[]> {
   const missing: string[] = [];
   let current = path;
   while (

@@ -1,0 +1,73 @@
+// A host resource: one kind of thing the agent changes on the host (sysctls, files, the tun,
+// routes, the nft table, the jool instance, advertised routes; an accelerator later). Each one
+// observes what the host has, plans the changes toward a desired data plane, and undoes what
+// its record says it added once the desired state no longer has it. So teardown is "plan toward
+// the empty state", health is "the plan is empty", and the doctor reads the same plans.
+import type { DataPlaneHost } from "./data-plane-host.ts";
+import type { DesiredDataPlane } from "./desired-state.ts";
+import type { DataPlaneRecord } from "./record.ts";
+
+/** Where a change happens, as `agent apply` prints it: `[tun] create tun nat64relay`. */
+export type ChangeArea = "sysctl" | "file" | "tun" | "route" | "nft" | "jool" | "tailscale" | "bpf";
+
+/**
+ * What a change means for the rest of the agent, so callers switch on a type and never parse
+ * the display text.
+ */
+export type ChangeEffect =
+  /** The translator's own config changed: a running translator must be restarted. */
+  | "restart-translator"
+  /** The tun was created or brought up again: the translator must attach to it anew. */
+  | "tun-recreated"
+  /** Our nft table was created empty: the guard's allow set must be refilled. */
+  | "table-created"
+  /** Our nft table was replaced with its live set elements kept: the guard re-reads them. */
+  | "table-replaced"
+  /** Our nft table was deleted. */
+  | "table-deleted";
+
+export interface Change {
+  /** The resource that planned it (`tun`, `nft-table`, ...). */
+  readonly resource: string;
+  readonly area: ChangeArea;
+  /** For people only: never decide anything on it. */
+  readonly summary: string;
+  readonly effects: readonly ChangeEffect[];
+  /** True when it undoes something we added: undos run first, in reverse resource order. */
+  readonly undo: boolean;
+  /** Makes the change and returns the record with what it added (or removed) noted. */
+  readonly run: (record: DataPlaneRecord) => Promise<DataPlaneRecord>;
+}
+
+export interface ResourcePlan {
+  readonly changes: readonly Change[];
+  /** Things skipped on purpose (no tailscale CLI, advertise: false), one line each. */
+  readonly warnings: readonly string[];
+}
+
+export interface ObserveContext {
+  readonly desired: DesiredDataPlane;
+  readonly record: DataPlaneRecord;
+  readonly host: DataPlaneHost;
+}
+
+/**
+ * `observe` reads the host (the only I/O before apply); `plan` decides from the desired state,
+ * what was observed, and the record of what we added, touching nothing: `host` is only
+ * captured by the changes' `run`. Every change a plan makes toward a desired state has its undo
+ * in the plan toward one without it.
+ */
+export interface HostResource<Observed = unknown> {
+  readonly name: string;
+  observe(context: ObserveContext): Promise<Observed>;
+  plan(
+    desired: DesiredDataPlane,
+    observed: Observed,
+    record: DataPlaneRecord,
+    host: DataPlaneHost,
+  ): ResourcePlan;
+}
+
+export const noWarnings = (changes: readonly Change[]): ResourcePlan => ({ changes, warnings: [] });
+
+export const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];

@@ -1,0 +1,69 @@
+// tayga's tun device: created with `tayga --mktun` (so it has the flags tayga expects), set up,
+// and deleted once no desired state has it. Routes through it go with it.
+import type { Change, HostResource } from "./resource.ts";
+import { noWarnings } from "./resource.ts";
+
+export interface ObservedTun {
+  /** The device looked at: the desired tun, else the one the record says we created. */
+  readonly name: string | undefined;
+  readonly exists: boolean;
+  readonly up: boolean;
+}
+
+export const tunResource: HostResource<ObservedTun> = {
+  name: "tun",
+  async observe({ desired, record, host }) {
+    const name = desired.tun?.name ?? record.tun;
+    if (!name) return { name, exists: false, up: false };
+    const exists = await host.ip.linkExists(name);
+    return { name, exists, up: exists && (await host.ip.linkUp(name)) };
+  },
+  plan(desired, observed, record, host) {
+    const changes: Change[] = [];
+    const tun = desired.tun;
+    if (tun && desired.tayga) {
+      const confPath = desired.tayga.confPath;
+      if (!observed.exists) {
+        changes.push({
+          resource: "tun",
+          area: "tun",
+          summary: `create tun ${tun.name} (tayga --mktun)`,
+          effects: ["tun-recreated"],
+          undo: false,
+          run: async (current) => {
+            await host.exec("tayga", ["--mktun", "-c", confPath]);
+            return { ...current, tun: tun.name };
+          },
+        });
+      }
+      if (!observed.exists || !observed.up) {
+        changes.push({
+          resource: "tun",
+          area: "tun",
+          summary: `set ${tun.name} up`,
+          effects: ["tun-recreated"],
+          undo: false,
+          run: async (current) => {
+            await host.ip.setLinkUp(tun.name);
+            return current;
+          },
+        });
+      }
+    } else if (record.tun && observed.exists) {
+      const name = record.tun;
+      changes.push({
+        resource: "tun",
+        area: "tun",
+        summary: `delete tun ${name}`,
+        effects: [],
+        undo: true,
+        run: async (current) => {
+          await host.ip.deleteLink(name);
+          const { tun: _deleted, ...rest } = current;
+          return { ...rest, routes: current.routes.filter((route) => route.device !== name) };
+        },
+      });
+    }
+    return noWarnings(changes);
+  },
+};
