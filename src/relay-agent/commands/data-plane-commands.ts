@@ -1,15 +1,15 @@
 // Dispatch for the data-plane subcommands; each one's logic lives in its own file.
+import type { Values } from "../cli.ts";
+import type { AgentEnv } from "../env.ts";
 import { realDataPlaneHost } from "../host/real-host.ts";
 import { commonOptions } from "./options.ts";
-
-type Values = Record<string, string | boolean | undefined>;
 
 export async function runDataPlaneCommand(
   subcommand: "apply" | "doctor" | "install" | "uninstall",
   values: Values,
-  configPath: string,
+  env: AgentEnv,
 ): Promise<number> {
-  const options = commonOptions({ ...values, config: configPath }, process.env, configPath);
+  const options = commonOptions(values, env);
   const host = realDataPlaneHost(
     options.tailscaleBinary ? { tailscaleBinary: options.tailscaleBinary } : {},
   );

@@ -1,10 +1,14 @@
 // Options shared by the data-plane subcommands, read once at the CLI edge.
+import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
+import { DEFAULT_CONFIG_PATH, type Values } from "../cli.ts";
+import { readConfigFile } from "../config-source/file-source.ts";
 import {
-  type ResolvedRelayConfig,
-  resolveRelayConfig,
-} from "../../core/config/resolved-relay-config.ts";
-import { formatProblems } from "../../core/errors.ts";
-import { loadRelayConfigFile } from "../config-file.ts";
+  type NodeFacts,
+  resolveNodeDefaults,
+  validateCandidate,
+} from "../config-source/resolve-config.ts";
+import type { AgentEnv } from "../env.ts";
+import { asAgentError, describeError } from "../errors.ts";
 import { type HostPaths, hostPaths } from "../host/paths.ts";
 
 export interface CommonOptions {
@@ -14,17 +18,14 @@ export interface CommonOptions {
 }
 
 /** `--root DIR` (or NAT64_RELAY_ROOT): where /etc and /var/lib live; tests use a temp dir. */
-export function commonOptions(
-  values: Record<string, string | boolean | undefined>,
-  env: NodeJS.ProcessEnv,
-  defaultConfigPath: string,
-): CommonOptions {
+export function commonOptions(values: Values, env: Partial<AgentEnv>): CommonOptions {
   const root = typeof values.root === "string" ? values.root : (env.NAT64_RELAY_ROOT ?? "/");
   const tailscale =
     typeof values.tailscale === "string" ? values.tailscale : env.NAT64_RELAY_TAILSCALE;
+  const stateDir = typeof values["state-dir"] === "string" ? values["state-dir"] : undefined;
   return {
-    configPath: typeof values.config === "string" ? values.config : defaultConfigPath,
-    paths: hostPaths(root),
+    configPath: typeof values.config === "string" ? values.config : DEFAULT_CONFIG_PATH,
+    paths: hostPaths(root, stateDir),
     ...(tailscale ? { tailscaleBinary: tailscale } : {}),
   };
 }
@@ -34,32 +35,22 @@ export type LoadedConfig =
   | { ok: false; message: string };
 
 /**
- * Loads and resolves the config for the data plane. The prefix must be known: from the file,
- * or the one `agent run` generated and kept in the state directory.
+ * Reads, validates and resolves the config file through the agent's one pipeline. The prefix
+ * must be known: from the file, or the one `agent run` generated and kept.
  */
 export async function loadResolvedConfig(
   options: CommonOptions,
-  node: { generatedPrefix?: string; tailscaleIps?: readonly string[] } = {},
+  node: Partial<Pick<NodeFacts, "prefix" | "tailscaleIps">> = {},
 ): Promise<LoadedConfig> {
-  const loaded = await loadRelayConfigFile(options.configPath);
-  if (!loaded.ok) {
-    return {
-      ok: false,
-      message: `${options.configPath} is not a valid relay config:\n${formatProblems(loaded.problems)}`,
-    };
+  try {
+    const { config } = validateCandidate(await readConfigFile(options.configPath));
+    const resolved = await resolveNodeDefaults(config, options.configPath, {
+      prefix: node.prefix ?? (async () => undefined),
+      tailscaleIps: node.tailscaleIps ?? (async () => []),
+      requireListen: false,
+    });
+    return { ok: true, config: resolved };
+  } catch (error) {
+    return { ok: false, message: describeError(asAgentError(error)) };
   }
-  const generatedPrefix = loaded.config.prefix ?? node.generatedPrefix;
-  if (!generatedPrefix) {
-    return {
-      ok: false,
-      message: `${options.configPath} has no prefix and none was generated yet: set prefix, or start \`agent run\` once (it generates one and keeps it)`,
-    };
-  }
-  return {
-    ok: true,
-    config: resolveRelayConfig(loaded.config, {
-      generatedPrefix,
-      tailscaleIps: node.tailscaleIps ?? [],
-    }),
-  };
 }

@@ -123,7 +123,22 @@ export class DnsServer {
     for (const listener of this.listeners.values()) listener.tcp.limits = settings.tcp;
     this.resolver.reconfigure(settings.resolver, this.upstream);
     this.handler.settings = settings.handler;
+    await this.moveMetrics(settings.metricsListen);
     this.settings = settings;
+  }
+
+  /** Opens the new metrics address before closing the old one, so a bad address changes nothing. */
+  private async moveMetrics(listen: HostPort | undefined): Promise<void> {
+    const current = this.settings.metricsListen;
+    const same = (a?: HostPort, b?: HostPort) =>
+      (a ? formatHostPort(a) : undefined) === (b ? formatHostPort(b) : undefined);
+    if (this.deps.serveMetrics === false || same(current, listen)) return;
+    const opened = listen
+      ? await MetricsHttpServer.open(listen, () => this.metrics.render())
+      : undefined;
+    const old = this.metricsServer;
+    this.metricsServer = opened;
+    await old?.close();
   }
 
   private async openListeners(addresses: readonly HostPort[]): Promise<void> {
