@@ -1,5 +1,7 @@
 // The NAT64 data plane as the agent runs it: apply the desired state, supervise tayga, feed the
 // open-proxy guard from DNS answers. `agent run` owns one of these for its whole life.
+import { rm } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
 import { cidr } from "../../core/ip.ts";
 import { extract } from "../../core/rfc6052.ts";
@@ -9,7 +11,12 @@ import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { tableMatches } from "../resources/nft-table.ts";
 import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
-import { readRecord, writeRecord } from "../resources/record.ts";
+import {
+  type DataPlaneRecord,
+  EMPTY_RECORD,
+  readRecord,
+  writeRecord,
+} from "../resources/record.ts";
 import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { FastPathController } from "../resources/accelerators/fast-path/controller.ts";
 import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
@@ -136,7 +143,8 @@ export class Nat64DataPlane implements DataPlane {
     }
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desired, host, record);
-    await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
+    const after = await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
+    if (desired.engine === "none") await this.forgetState(after);
     warnings.push(...plan.warnings);
     const previous = this.desired;
     this.desired = desired;
@@ -224,6 +232,21 @@ export class Nat64DataPlane implements DataPlane {
         ? []
         : [{ address, timeoutSeconds: element.expiresSeconds ?? 0 }];
     });
+  }
+
+  /**
+   * With nothing of ours left on the host, the record and the saved guard entries mean nothing
+   * either: they go, so the state directory is as it was before the first apply. A record that
+   * still names the directories made to hold it stays, for uninstall to remove them.
+   */
+  private async forgetState(record: DataPlaneRecord): Promise<void> {
+    const { paths } = this.options;
+    const { stateDirs, ...rest } = record;
+    const { stateDirs: _none, ...empty } = EMPTY_RECORD;
+    await rm(paths.guardState, { force: true });
+    if (stateDirs.length === 0 && isDeepStrictEqual(rest, empty)) {
+      await rm(paths.dataPlaneRecord, { force: true });
+    }
   }
 
   private async updateTayga(desired: DesiredDataPlane, restart: boolean): Promise<void> {

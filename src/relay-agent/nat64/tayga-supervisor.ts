@@ -1,6 +1,7 @@
 // Runs tayga as a supervised child: restarted with exponential backoff whenever it exits or
 // cannot be started at all; health = the process is up and its tun device exists and is up.
 import { type ChildProcess, spawn } from "node:child_process";
+import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 
 export interface ChildHandle {
   readonly pid: number | undefined;
@@ -41,6 +42,25 @@ export const spawnLauncher: Launcher = (command, args) => {
   };
 };
 
+/** The machine's processes, as far as the supervisor needs them (faked in tests). */
+export interface ProcessTable {
+  /** Pids of tayga processes started with this config file, whoever started them. */
+  taygaWithConfig(confPath: string): Promise<number[]>;
+  /** Sends a signal; a process already gone is not an error. */
+  signal(pid: number, signal: NodeJS.Signals): void;
+}
+
+export const realProcessTable: ProcessTable = {
+  taygaWithConfig: (confPath) => pidsWithCommandLine(isTaygaWithConfig(confPath)),
+  signal: (pid, signal) => {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  },
+};
+
 export interface TaygaSupervisorOptions {
   readonly confPath: string;
   readonly launch?: Launcher;
@@ -58,6 +78,10 @@ export interface TaygaSupervisorOptions {
    * restart) run directly: the owner is already holding its turn.
    */
   readonly exclusive?: (task: () => Promise<void>) => Promise<void>;
+  /** Where orphaned taygas are looked for (default: /proc and kill(2)). */
+  readonly processes?: ProcessTable;
+  /** How long an orphan gets to exit after SIGTERM before SIGKILL (ms). */
+  readonly orphanGraceMs?: number;
 }
 
 export class TaygaSupervisor {
@@ -83,8 +107,14 @@ export class TaygaSupervisor {
     return this.child !== undefined;
   }
 
+  /** Starts tayga, first replacing an orphan of an earlier agent (restarts after exits do not look). */
   async start(): Promise<void> {
     this.stopped = false;
+    if (!this.child) {
+      await this.replaceOrphans().catch((error: Error) =>
+        this.options.log?.(`tayga: cannot stop an orphaned tayga: ${error.message}`),
+      );
+    }
     await this.launch();
   }
 
@@ -129,6 +159,31 @@ export class TaygaSupervisor {
       );
       this.scheduleRestart();
     });
+  }
+
+  /**
+   * A tayga started with our config file that is not our child was left by an agent that died
+   * without stopping it (SIGKILL, a crash outside systemd). It holds the tun, so a new tayga
+   * could never attach and would be restarted forever: it is stopped (SIGTERM, then SIGKILL)
+   * and replaced by one this supervisor owns.
+   */
+  private async replaceOrphans(): Promise<void> {
+    const processes = this.options.processes ?? realProcessTable;
+    const confPath = this.options.confPath;
+    const orphans = await processes.taygaWithConfig(confPath);
+    if (orphans.length === 0) return;
+    this.options.log?.(
+      `tayga: replacing an orphaned tayga for ${confPath} (pid ${orphans.join(", ")}) left by an earlier agent`,
+    );
+    for (const pid of orphans) processes.signal(pid, "SIGTERM");
+    const grace = this.options.orphanGraceMs ?? 2000;
+    const deadline = Date.now() + grace;
+    let left = orphans;
+    while (left.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, grace)));
+      left = await processes.taygaWithConfig(confPath);
+    }
+    for (const pid of left) processes.signal(pid, "SIGKILL");
   }
 
   private scheduleRestart(): void {

@@ -43,7 +43,8 @@ export async function hostState(host: FakeHost, paths: HostPaths) {
   return withoutRoot(paths.root, {
     sysctls: Object.fromEntries(host.sysctl.values),
     links: Object.fromEntries([...host.ip.links].map(([name, link]) => [name, { ...link }])),
-    routes: [...host.ip.routeTable],
+    // The kernel lists routes in its own order; which routes exist is what counts.
+    routes: byDestination(host.ip.routeTable),
     nft: Object.fromEntries(
       [...host.nft.tables].map(([name, table]) => [
         name,
@@ -63,6 +64,11 @@ export async function hostState(host: FakeHost, paths: HostPaths) {
   });
 }
 
+const byDestination = <T extends { family: number; destination: string }>(routes: readonly T[]) =>
+  [...routes].sort((a, b) =>
+    `${a.family} ${a.destination}`.localeCompare(`${b.family} ${b.destination}`),
+  );
+
 /** Two hosts under different temporary roots compare equal when only the root differs. */
 function withoutRoot<T>(root: string, value: T): T {
   return JSON.parse(JSON.stringify(value).split(root).join("<root>")) as T;
@@ -71,5 +77,5 @@ function withoutRoot<T>(root: string, value: T): T {
 /** The record apart from the state directories it had to create (kept until uninstall). */
 export async function recordContent(paths: HostPaths) {
   const { stateDirs: _kept, ...rest } = await readRecord(paths.dataPlaneRecord);
-  return withoutRoot(paths.root, rest);
+  return withoutRoot(paths.root, { ...rest, routes: byDestination(rest.routes) });
 }
