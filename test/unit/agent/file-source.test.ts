@@ -39,7 +39,10 @@ async function setup() {
     signals,
     source,
     seen,
-    handle: async (c: ConfigCandidate) => (seen.push(c), ok),
+    handle: async (c: ConfigCandidate) => {
+      seen.push(c);
+      return ok;
+    },
   };
 }
 
