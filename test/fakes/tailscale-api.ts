@@ -1,4 +1,5 @@
-// A fake of Tailscale's API v2, faithful to DESIGN.md §5 for the calls the reconciler makes:
+// A fake of Tailscale's API v2, faithful to docs/design.md, "Tailscale API" for the calls the
+// reconciler makes:
 // devices (fields=all adds the route fields), device routes (POST replaces the enabled list,
 // routes may be enabled before they are advertised), split DNS (PATCH changes only the domains
 // sent, null removes one, answers the full map; PUT replaces everything), OAuth client

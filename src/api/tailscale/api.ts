@@ -1,4 +1,5 @@
-// The part of Tailscale's API v2 the reconciler uses (DESIGN.md §5), as a small interface with
+// The part of Tailscale's API v2 the reconciler uses (docs/design.md, "Tailscale API"), as a small
+// interface with
 // a real HTTP implementation (http-client.ts) and a fake (test/fakes/tailscale-api.ts).
 
 export interface TailscaleDevice {

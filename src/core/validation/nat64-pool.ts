@@ -1,4 +1,5 @@
-// Rules for NAT64_V4_POOL: the IPv4 range tayga maps IPv6 clients into (DESIGN.md §4).
+// Rules for NAT64_V4_POOL: the IPv4 range tayga maps IPv6 clients into (docs/design.md, "Tailscale
+// facts").
 import { type Cidr, cidr, cidrsOverlap, formatCidr, parseCidr } from "../ip.ts";
 import { NEVER_FORWARDED_IPV4 } from "../special-use.ts";
 

@@ -1,4 +1,5 @@
-// DESIGN.md §2 as pure functions: a question under a split zone + what the upstream said about
+// docs/design.md, "DNS answer rules" as pure functions: a question under a split zone + what the
+// upstream said about
 // the real name → the answer. No I/O, no clock.
 import { type Cidr, embedValue, NEVER_SYNTHESIZED_IPV4 } from "../../core/index.ts";
 import type { ALookup } from "./upstream-answer.ts";
@@ -40,7 +41,8 @@ const NEVER_SYNTHESIZED = NEVER_SYNTHESIZED_IPV4.map((range) => ({
   mask: range.length === 0 ? 0 : (0xffffffff << (32 - range.length)) >>> 0,
 }));
 
-/** Whether a 32-bit IPv4 is special-use and never synthesized (DESIGN.md §2). */
+/** Whether a 32-bit IPv4 is special-use and never synthesized (docs/design.md, "DNS answer
+ * rules"). */
 export function isNeverSynthesized(ipv4: number): boolean {
   for (const range of NEVER_SYNTHESIZED) {
     if ((ipv4 & range.mask) >>> 0 === range.network) return true;
@@ -85,7 +87,7 @@ export function needsUpstream(qtype: number): boolean {
 /**
  * Every question under a split zone that is not AAAA: the apex SOA/NS, or NODATA with the
  * split SOA for A, HTTPS, SVCB, MX, TXT, ANY and all the rest (their records would leak the
- * real path: DESIGN.md §2).
+ * real path: docs/design.md, "DNS answer rules").
  */
 export function answerWithoutUpstream(qtype: number, atApex: boolean, maxTtl: number): AnswerShape {
   const ttl = negativeTtl(maxTtl);

@@ -1,4 +1,5 @@
-// The open-proxy guard's feeder (DESIGN.md §4): every IPv4 the DNS server synthesizes is put
+// The open-proxy guard's feeder (docs/design.md, "Tailscale facts"): every IPv4 the DNS server
+// synthesizes is put
 // into the nftables allow set before the answer leaves, expiring a while after the TTL.
 // Concurrent answers are batched into one `nft -f` transaction; addresses already allowed for
 // long enough resolve at once without touching nft.

@@ -19,7 +19,8 @@ export const NEVER_V6_SET = "never_v6";
  */
 const NOT_TRACKED_FLOW = "ct state != { established, related }";
 
-/** The tailnet MTU is 1280 (DESIGN.md §4): 1280 - 40 (IPv6) - 20 (TCP) = 1220 bytes of MSS. */
+/** The tailnet MTU is 1280 (docs/design.md, "Tailscale facts"): 1280 - 40 (IPv6) - 20 (TCP) = 1220
+ * bytes of MSS. */
 export const TAILNET_MTU = 1280;
 export const CLAMPED_MSS = TAILNET_MTU - 40 - 20;
 

@@ -1,4 +1,4 @@
-// tayga.conf for the relay (DESIGN.md §6). Pure.
+// tayga.conf for the relay (docs/design.md, "tayga and Jool"). Pure.
 import { formatIpv4, parseCidr } from "../../core/ip.ts";
 
 export const TUN_DEVICE = "nat64relay";

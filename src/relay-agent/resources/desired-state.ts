@@ -1,6 +1,6 @@
 // The data plane the host should have, as a pure function of the resolved config: the parts
 // every translator needs (forwarding, the nft table, the advertised route), the translator's
-// own part, and the accelerators' parts. See docs/design.md, "Data plane".
+// own part, and the accelerators' parts. See docs/design.md, "The agent's pipeline".
 import type { Nat64Engine } from "../../core/config/engine.ts";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
 import type { HostPaths } from "../host/paths.ts";

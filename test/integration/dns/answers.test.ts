@@ -1,4 +1,5 @@
-// Every answer rule of DESIGN.md §2 against a real nsd upstream, over UDP and over TCP.
+// Every answer rule of docs/design.md, "DNS answer rules" against a real nsd upstream, over UDP
+// and over TCP.
 import dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cidr, embed } from "../../../src/core/index.ts";
