@@ -3,9 +3,10 @@
 import { pino } from "pino";
 import type { Values } from "../cli.ts";
 import { usageError } from "../cli.ts";
-import { FileConfigSource } from "../config-source/file-source.ts";
-import type { NodeFacts } from "../config-source/resolve-config.ts";
+import { FileConfigSource, readConfigFile } from "../config-source/file-source.ts";
+import { type NodeFacts, validateCandidate } from "../config-source/resolve-config.ts";
 import { isDnsWorker, runDnsWorker } from "../dns/cluster.ts";
+import { hasHeapFlags, heapFlags } from "../dns/heap.ts";
 import type { AgentEnv } from "../env.ts";
 import { RealTailscaleCli, type TailscaleCli } from "../host/tailscale-cli.ts";
 import { createAgentDataPlane } from "../nat64/agent-data-plane.ts";
@@ -44,6 +45,7 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
   const logger = pino({ name: "nat64-relay-agent", level: env.NAT64_RELAY_LOG_LEVEL });
   if (isDnsWorker(process.env)) return runDnsWorker(logger.child({ worker: process.pid }));
   const workers = workersOption(values.workers);
+  if (workers === 1) await restartWithHeapFlags(options.configPath);
   const tailscaleBinary = options.tailscaleBinary ?? "tailscale";
   const stateDir = options.paths.stateDir;
   return runAgent({
@@ -67,4 +69,28 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
       logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
     }),
   });
+}
+
+/**
+ * Replaces this process (same PID, so systemd keeps tracking it) with one that has the heap
+ * limits for the configured cache size: without an old-space cap V8 lets RSS grow far past the
+ * live data. Skipped when limits are already set (by the operator, or the unit's ExecStart), or
+ * when the file is invalid (the pipeline reports it). It costs a second start-up (most of the
+ * time to the first answer, see bench/agent/startup.ts) and cannot follow a cacheSize that
+ * arrives from the API after start: the open item of issue 8, part 4.
+ */
+async function restartWithHeapFlags(configPath: string): Promise<void> {
+  if (typeof process.execve !== "function") return;
+  if (hasHeapFlags(process.execArgv, process.env.NODE_OPTIONS)) return;
+  let cacheSize: number;
+  try {
+    cacheSize = validateCandidate(await readConfigFile(configPath)).config.cacheSize;
+  } catch {
+    return;
+  }
+  process.execve(
+    process.execPath,
+    [process.execPath, ...process.execArgv, ...heapFlags(cacheSize), ...process.argv.slice(1)],
+    process.env,
+  );
 }
