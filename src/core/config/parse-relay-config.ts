@@ -24,9 +24,20 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
  */
 const MAX_ALIAS_COUNT = 100;
 
+export type RelayConfigDocument = { ok: true; value: unknown } | { ok: false; problems: Problem[] };
+
 /** YAML is a superset of JSON, so one parser reads both file kinds. Never throws. */
 export function parseRelayConfigText(text: string): RelayConfigParse {
-  const failed = (message: string): RelayConfigParse => ({
+  const document = parseRelayConfigDocument(text);
+  return document.ok ? parseRelayConfigValue(document.value) : document;
+}
+
+/**
+ * The text as a plain value, not validated yet (a config source hands it to the agent's
+ * pipeline), with the parser's size, alias and nesting bounds. Never throws.
+ */
+export function parseRelayConfigDocument(text: string): RelayConfigDocument {
+  const failed = (message: string): RelayConfigDocument => ({
     ok: false,
     problems: [{ path: "", message }],
   });
@@ -59,7 +70,7 @@ export function parseRelayConfigText(text: string): RelayConfigParse {
         : `the file cannot be read as YAML: ${firstLine(error)}`,
     );
   }
-  return parseRelayConfigValue(value ?? {});
+  return { ok: true, value: value ?? {} };
 }
 
 /**

@@ -4,7 +4,7 @@
 import { type FSWatcher, watch as watchDirectory } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { parseDocument } from "yaml";
+import { parseRelayConfigDocument } from "../../core/index.ts";
 import type { CandidateHandler, ConfigCandidate, ConfigSource } from "./config-source.ts";
 
 type ReadText = { ok: true; text: string } | { ok: false; reason: string };
@@ -28,15 +28,10 @@ function candidateFrom(path: string, read: ReadText): ConfigCandidate {
     const message = `cannot read ${path}: ${read.reason}`;
     return { ok: false, origin: path, problems: [{ path: "", message }] };
   }
-  const document = parseDocument(read.text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length) {
-    return {
-      ok: false,
-      origin: path,
-      problems: document.errors.map((error) => ({ path: "", message: error.message })),
-    };
-  }
-  return { ok: true, origin: path, document: document.toJS() ?? {} };
+  const document = parseRelayConfigDocument(read.text);
+  return document.ok
+    ? { ok: true, origin: path, document: document.value }
+    : { ok: false, origin: path, problems: document.problems };
 }
 
 export interface FileSourceOptions {
