@@ -22,6 +22,8 @@ export interface AgentDataPlane {
     config: ResolvedRelayConfig,
   ): Promise<{ changes: readonly string[]; warnings: readonly string[] }>;
   readonly observer: SynthesisObserver;
+  /** Whether what apply made is still in place (managed mode reports it). */
+  healthy?(): Promise<{ ok: boolean; reason?: string }>;
   close(): Promise<void>;
 }
 

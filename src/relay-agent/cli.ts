@@ -34,15 +34,19 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     run: async (values) => (await import("./commands/check-config.ts")).checkConfigCommand(values),
   },
   run: {
-    synopsis: "[--config FILE] [--root DIR] [--state-dir DIR] [--workers N] [--tailscale BIN]",
+    synopsis:
+      "[--config FILE] [--root DIR] [--state-dir DIR] [--workers N] [--tailscale BIN] [--api URL --token-file FILE]",
     summary:
-      "run the agent: split-DNS synthesis server and the NAT64 data plane (engine none: DNS only); SIGHUP or editing the file reloads; --workers N: N DNS processes sharing the ports",
+      "run the agent: split-DNS synthesis server and the NAT64 data plane (engine none: DNS only); SIGHUP or editing the file reloads; --workers N: N DNS processes sharing the ports; --api URL --token-file FILE: managed mode, the config comes from the control API and --config holds only this node's keys",
     options: {
       ...CONFIG,
       ...HOST,
       ...HELP,
       "state-dir": { type: "string" },
       workers: { type: "string" },
+      api: { type: "string" },
+      "token-file": { type: "string" },
+      token: { type: "string" },
     },
     run: async (values, env) => (await import("./commands/run.ts")).runCommand(values, env),
   },

@@ -1,5 +1,6 @@
-// `nat64-relay agent run`: build the real dependencies from the options and the environment
-// (both validated at the edge), hand over to runAgent.
+// `nat64-relay agent run` (the config file as the source) or `agent run --api URL --token-file F`
+// (managed: the control API as the source): build the real dependencies from the options and
+// the environment (both validated at the edge), hand over to runAgent or runManagedAgent.
 import { pino } from "pino";
 import type { Values } from "../cli.ts";
 import { usageError } from "../cli.ts";
@@ -8,10 +9,15 @@ import { type NodeFacts, validateCandidate } from "../config-source/resolve-conf
 import { isDnsWorker, runDnsWorker } from "../dns/cluster.ts";
 import { hasHeapFlags, heapFlags } from "../dns/heap.ts";
 import type { AgentEnv } from "../env.ts";
+import { realExec } from "../host/exec.ts";
+import { RealNftables } from "../host/nftables.ts";
 import { RealTailscaleCli, type TailscaleCli } from "../host/tailscale-cli.ts";
+import { runManagedAgent } from "../managed/run-managed.ts";
 import { createAgentDataPlane } from "../nat64/agent-data-plane.ts";
+import { NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
 import { runAgent } from "../run.ts";
 import { loadOrCreatePrefix } from "../state/prefix-store.ts";
+import { decideManaged } from "./managed-options.ts";
 import { commonOptions } from "./options.ts";
 
 export function workersOption(text: string | boolean | undefined): number {
@@ -41,20 +47,35 @@ export function runNodeFacts(
 }
 
 export async function runCommand(values: Values, env: AgentEnv): Promise<number> {
-  const options = commonOptions(values, env);
-  const logger = pino({ name: "nat64-relay-agent", level: env.NAT64_RELAY_LOG_LEVEL });
-  if (isDnsWorker(process.env)) return runDnsWorker(logger.child({ worker: process.pid }));
+  // A DNS worker must listen for the primary's config before anything asynchronous runs.
+  if (isDnsWorker(process.env)) {
+    const workerLogger = pino({ name: "nat64-relay-agent", level: env.NAT64_RELAY_LOG_LEVEL });
+    return runDnsWorker(workerLogger.child({ worker: process.pid }));
+  }
   const workers = workersOption(values.workers);
-  if (workers === 1) await restartWithHeapFlags(options.configPath);
+  const common = commonOptions(values, env);
+  const managed = await decideManaged({
+    configPath: common.configPath,
+    configGiven: typeof values.config === "string",
+    values,
+    etcDir: common.paths.etcDir,
+  });
+  if (managed.kind === "error") throw usageError(managed.message);
+  const local = managed.kind === "managed" ? managed.options : undefined;
+  // Managed mode's local file may name the state directory; --state-dir still wins.
+  const options =
+    local?.stateDir && typeof values["state-dir"] !== "string"
+      ? commonOptions({ ...values, "state-dir": local.stateDir }, env)
+      : common;
+  const level =
+    env.NAT64_RELAY_LOG_LEVEL !== "info" ? env.NAT64_RELAY_LOG_LEVEL : (local?.logLevel ?? "info");
+  const logger = pino({ name: "nat64-relay-agent", level });
+  if (workers === 1 && !local) await restartWithHeapFlags(options.configPath);
   const tailscaleBinary = options.tailscaleBinary ?? "tailscale";
+  const tailscale = new RealTailscaleCli(tailscaleBinary);
   const stateDir = options.paths.stateDir;
-  return runAgent({
-    source: new FileConfigSource({
-      path: options.configPath,
-      onWatchError: (error) =>
-        logger.warn({ err: error }, "cannot watch the config file; SIGHUP still reloads"),
-    }),
-    node: runNodeFacts(stateDir, new RealTailscaleCli(tailscaleBinary), (prefix) =>
+  const deps = {
+    node: runNodeFacts(stateDir, tailscale, (prefix) =>
       logger.info({ prefix, stateDir }, "generated a NAT64 prefix and kept it"),
     ),
     logger,
@@ -67,6 +88,28 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
         ? {}
         : { healthIntervalMs: env.NAT64_RELAY_HEALTH_INTERVAL_MS }),
       logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    }),
+  };
+  if (local) {
+    for (const warning of local.warnings) logger.warn(warning);
+    const nft = new RealNftables(realExec);
+    return runManagedAgent({
+      ...deps,
+      stateDir,
+      tailscale,
+      apiUrl: local.apiUrl,
+      token: local.token,
+      localKeys: local.localKeys,
+      nat64Counters: async () =>
+        (await nft.table(NFT_FAMILY, NFT_TABLE)) ? nft.counters(NFT_FAMILY, NFT_TABLE) : {},
+    });
+  }
+  return runAgent({
+    ...deps,
+    source: new FileConfigSource({
+      path: options.configPath,
+      onWatchError: (error) =>
+        logger.warn({ err: error }, "cannot watch the config file; SIGHUP still reloads"),
     }),
   });
 }

@@ -3,31 +3,23 @@
 // Starts from the last-known-good copy when the API is down; keeps serving when the API goes
 // away or refuses the token (docs/managed.md).
 import type { Logger } from "pino";
-import {
-  formatProblems,
-  type Problem,
-  parseRelayConfigValue,
-  type ResolvedRelayConfig,
-} from "../../core/index.ts";
 import { ApiConfigSource } from "../config-source/api-source.ts";
-import type { SourceApplyResult, SourceCandidate } from "../config-source/apply-outcome.ts";
 import type { NftCounter } from "../host/nftables.ts";
-import {
-  AgentConfigError,
-  type AgentDeps,
-  type RunningAgent,
-  resolveNodeDefaults,
-  startAgent,
-} from "../run.ts";
+import type { TailscaleCli } from "../host/tailscale-cli.ts";
+import { type AgentDeps, type RunningAgent, StartRefused, startAgent } from "../run.ts";
 import { HttpAgentApi } from "./api-link.ts";
 import { dnsCounters, nat64Counters } from "./counters.ts";
 import { readNodeIdentity } from "./identity.ts";
 import { LinkHealth } from "./link-health.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
-export interface ManagedAgentDeps extends AgentDeps {
+export interface ManagedAgentDeps extends Omit<AgentDeps, "source"> {
   readonly apiUrl: string;
   readonly token: string;
+  /** Where the last-known-good copy is kept. */
+  readonly stateDir: string;
+  /** For the node identity in status reports. */
+  readonly tailscale: TailscaleCli;
   /** This node's keys from the local file (listen, metricsListen). */
   readonly localKeys: Record<string, unknown>;
   /** Our nft table's counters; undefined when there is no table (engine none). */
@@ -37,46 +29,11 @@ export interface ManagedAgentDeps extends AgentDeps {
   readonly waitSeconds?: number;
 }
 
-/** Top-level keys whose value differs: what an apply changed, for people and the report. */
-function changedKeys(before: ResolvedRelayConfig, after: ResolvedRelayConfig): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys]
-    .filter(
-      (key) =>
-        JSON.stringify(before[key as keyof ResolvedRelayConfig]) !==
-        JSON.stringify(after[key as keyof ResolvedRelayConfig]),
-    )
-    .sort();
-}
-
-function problemsOf(error: unknown): { message: string; problems: Problem[] } {
-  if (error instanceof AgentConfigError) {
-    return {
-      message: error.message.split("\n")[0] ?? error.message,
-      problems: [...error.problems],
-    };
-  }
-  return { message: error instanceof Error ? error.message : String(error), problems: [] };
-}
-
-/** Validates a candidate and fills this node's defaults; throws AgentConfigError. */
-async function resolveCandidate(
-  candidate: SourceCandidate,
-  deps: ManagedAgentDeps,
-): Promise<ResolvedRelayConfig> {
-  if (!candidate.ok) {
-    throw new AgentConfigError(`${candidate.origin}: no config`, candidate.problems);
-  }
-  const parsed = parseRelayConfigValue(candidate.document);
-  if (!parsed.ok) {
-    throw new AgentConfigError(`${candidate.origin} is not a valid relay config`, parsed.problems);
-  }
-  return resolveNodeDefaults(parsed.config, { ...deps, configPath: candidate.origin });
-}
-
 /**
  * Runs until SIGTERM or SIGINT. Returns the exit code: 0 after a clean stop, 1 when it could not
- * start (no config from the API or the saved copy, or that config cannot run here).
+ * start (no config from the API or the saved copy, or that config cannot run here). The API
+ * source is one more config source of the agent's pipeline (run.ts): every revision is validated,
+ * gets this node's defaults and is applied whole, and the source records each result.
  */
 export async function runManagedAgent(
   deps: ManagedAgentDeps,
@@ -89,7 +46,7 @@ export async function runManagedAgent(
     token: deps.token,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  let agent: RunningAgent | undefined;
+  let running: RunningAgent | undefined;
   const reporter = new StatusReporter({
     api,
     health,
@@ -108,13 +65,13 @@ export async function runManagedAgent(
 
   async function collectReport(): Promise<Record<string, unknown> | undefined> {
     const state = source.state;
-    if (!agent || state.appliedRevision === undefined) return undefined;
+    if (!running || state.appliedRevision === undefined) return undefined;
     const identity = await readNodeIdentity(deps.tailscale);
     if (!identity.ok) {
       log.warn({ reason: identity.reason }, "cannot report status: no node identity");
       return undefined;
     }
-    const dataPlane = await agent.dataPlane?.healthy?.().catch((error: unknown) => ({
+    const dataPlane = await deps.dataPlane?.healthy?.().catch((error: unknown) => ({
       ok: false,
       reason: String(error),
     }));
@@ -132,44 +89,32 @@ export async function runManagedAgent(
       },
       ...(state.lastApply ? { lastApply: state.lastApply } : {}),
       counters: {
-        ...(agent.dns ? dnsCounters(agent.dns.metrics.snapshot()) : {}),
+        ...(running.dns ? dnsCounters(running.dns.metrics.snapshot()) : {}),
         ...(nat64 ? nat64Counters(nat64) : {}),
       },
     };
   }
 
-  const first = await source.first();
   try {
-    agent = await startAgent(deps, await resolveCandidate(first, deps));
+    running = await startAgent({ ...deps, source });
   } catch (error) {
     await source.close();
-    const { message, problems } = problemsOf(error);
-    log.error({ err: error }, "agent could not start");
+    if (!(error instanceof StartRefused)) log.error({ err: error }, "agent could not start");
     console.error(
-      `nat64-relay agent run: ${message}${problems.length ? `:\n${formatProblems(problems)}` : ""}`,
+      `nat64-relay agent run: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 1;
   }
-  const running = agent;
+  const agent = running;
+  const config = agent.agent.config;
   log.info(
     {
       api: deps.apiUrl,
-      from: first.origin,
-      splitDomains: running.config.splitDomains.map((domain) => domain.name),
-      prefix: running.config.prefix,
+      splitDomains: config?.splitDomains.map((domain) => domain.name),
+      prefix: config?.prefix,
     },
     "agent running (managed)",
   );
-  source.watch(async (candidate): Promise<SourceApplyResult> => {
-    try {
-      const before = running.config;
-      const fresh = await resolveCandidate(candidate, deps);
-      await running.apply(fresh);
-      return { ok: true, changedKeys: changedKeys(before, fresh), hostChanges: [] };
-    } catch (error) {
-      return { ok: false, ...problemsOf(error) };
-    }
-  });
   reporter.start();
 
   return new Promise((resolve) => {
@@ -180,8 +125,9 @@ export async function runManagedAgent(
       signals.off("SIGTERM", onTerm);
       signals.off("SIGINT", onInt);
       log.info({ signal }, "stopping");
-      Promise.all([source.close(), reporter.stop()])
-        .then(() => running.close())
+      reporter
+        .stop()
+        .then(() => agent.close())
         .then(
           () => resolve(0),
           (error: unknown) => {

@@ -25,7 +25,7 @@ describe("nat64-relay agent command line", () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split("\n")).toEqual([
       "nat64-relay agent run: unknown option --confg (did you mean --config?)",
-      "Usage: nat64-relay agent run [--config FILE] [--root DIR] [--state-dir DIR] [--workers N] [--tailscale BIN]",
+      "Usage: nat64-relay agent run [--config FILE] [--root DIR] [--state-dir DIR] [--workers N] [--tailscale BIN] [--api URL --token-file FILE]",
     ]);
   });
 
