@@ -10,9 +10,17 @@ import type { NftCounter } from "../host/nftables.ts";
 import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
 import type { Systemd } from "../host/systemd.ts";
-import { COUNTERS, digestFromComment, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
+import { COUNTERS, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
-import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
+import {
+  type DesiredDataPlane,
+  desiredDataPlane,
+  emptyDataPlane,
+} from "../resources/desired-state.ts";
+import { filesResource } from "../resources/files.ts";
+import { nftTableResource } from "../resources/nft-table.ts";
+import { EMPTY_RECORD } from "../resources/record.ts";
+import { sysctlsResource } from "../resources/sysctls.ts";
 import { fastPathRecordPath } from "../nat64/runtime.ts";
 import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { readFastPathRecord } from "../resources/accelerators/fast-path/controller.ts";
@@ -195,13 +203,27 @@ async function persistenceChecks(
   );
   if (desired.sysctlFile) {
     const title = "forwarding sysctls (runtime and persisted)";
-    const wrong: string[] = [];
-    for (const [key, value] of Object.entries(desired.sysctls)) {
-      const actual = await deps.host.sysctl.get(key).catch(() => "?");
-      if (actual !== value) wrong.push(`${key}=${actual}`);
-    }
+    // The same plans `agent apply` makes, for forwarding and its sysctl.d file only.
+    const forwarding: DesiredDataPlane = {
+      ...emptyDataPlane(desired),
+      sysctls: desired.sysctls,
+      sysctlFile: desired.sysctlFile,
+    };
+    const observed = await sysctlsResource
+      .observe({ desired: forwarding, record: EMPTY_RECORD, host: deps.host })
+      .catch(() => ({}) as Record<string, string>);
+    const runtime = sysctlsResource.plan(forwarding, observed, EMPTY_RECORD, deps.host).changes;
+    const persisted = filesResource.plan(
+      forwarding,
+      await filesResource.observe({ desired: forwarding, record: EMPTY_RECORD, host: deps.host }),
+      EMPTY_RECORD,
+      deps.host,
+    ).changes;
+    const wrong = Object.entries(desired.sysctls)
+      .filter(([key, value]) => observed[key] !== value)
+      .map(([key]) => `${key}=${observed[key] ?? "?"}`);
     const file = await readFile(desired.sysctlFile.path, "utf8").catch(() => undefined);
-    if (wrong.length || file !== desired.sysctlFile.content) {
+    if (runtime.length || persisted.length) {
       checks.push(
         fail(
           "sysctl",
@@ -224,8 +246,13 @@ async function persistenceChecks(
   }
   if (desired.nft) {
     const title = `nftables table ${NFT_FAMILY} ${NFT_TABLE}`;
-    const table = await deps.host.nft.table(NFT_FAMILY, NFT_TABLE);
+    const table = await nftTableResource.observe({
+      desired,
+      record: EMPTY_RECORD,
+      host: deps.host,
+    });
     const wanted = desired.nft;
+    const plan = nftTableResource.plan(desired, table, EMPTY_RECORD, deps.host);
     if (!table) {
       checks.push(
         fail(
@@ -240,7 +267,7 @@ async function persistenceChecks(
       const edited = Object.entries(wanted.ruleCounts).filter(
         ([chain, count]) => table.chains[chain] !== count,
       );
-      if (digestFromComment(table.comment) !== wanted.digest || edited.length) {
+      if (plan.changes.length) {
         checks.push(
           fail(
             "table",

@@ -9,7 +9,7 @@ import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
-import { tableMatches } from "../resources/nft-table.ts";
+import { nftTableResource } from "../resources/nft-table.ts";
 import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
 import {
   type DataPlaneRecord,
@@ -300,15 +300,24 @@ export class Nat64DataPlane implements DataPlane {
 
   /** The table on the host is ours as rendered (a flush or a hand edit makes it differ). */
   private async tableHealthy(): Promise<{ ok: boolean; reason?: string }> {
-    const wanted = this.desired?.nft;
-    if (!wanted) return { ok: true };
-    const actual = await this.options.host.nft.table(NFT_FAMILY, NFT_TABLE);
-    if (tableMatches(actual, wanted)) return { ok: true };
+    const desired = this.desired;
+    if (!desired?.nft) return { ok: true };
+    // Healthy = the table resource plans nothing: the same plan `agent apply` would make.
+    const { host } = this.options;
+    const context = { desired, record: EMPTY_RECORD, host };
+    const plan = nftTableResource.plan(
+      desired,
+      await nftTableResource.observe(context),
+      EMPTY_RECORD,
+      host,
+    );
+    const effects = new Set(plan.changes.flatMap((change) => change.effects));
+    if (effects.size === 0) return { ok: true };
     return {
       ok: false,
-      reason: actual
-        ? `table ${NFT_FAMILY} ${NFT_TABLE} differs from the desired ruleset`
-        : `table ${NFT_FAMILY} ${NFT_TABLE} is missing`,
+      reason: effects.has("table-created")
+        ? `table ${NFT_FAMILY} ${NFT_TABLE} is missing`
+        : `table ${NFT_FAMILY} ${NFT_TABLE} differs from the desired ruleset`,
     };
   }
 
