@@ -11,6 +11,11 @@ import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
 import type { Systemd } from "../host/systemd.ts";
 import { COUNTERS, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
+import { fastPathRecordPath } from "../nat64/runtime.ts";
+import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
+import { readFastPathRecord } from "../resources/accelerators/fast-path/controller.ts";
+import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
+import { fastPathCheck } from "../resources/accelerators/fast-path/doctor-check.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import {
   type DesiredDataPlane,
@@ -21,11 +26,6 @@ import { filesResource } from "../resources/files.ts";
 import { nftTableResource } from "../resources/nft-table.ts";
 import { EMPTY_RECORD } from "../resources/record.ts";
 import { sysctlsResource } from "../resources/sysctls.ts";
-import { fastPathRecordPath } from "../nat64/runtime.ts";
-import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
-import { readFastPathRecord } from "../resources/accelerators/fast-path/controller.ts";
-import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
-import { fastPathCheck } from "../resources/accelerators/fast-path/doctor-check.ts";
 import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";

@@ -7,6 +7,10 @@ import { cidr } from "../../core/ip.ts";
 import { extract } from "../../core/rfc6052.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
+import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
+import { FastPathController } from "../resources/accelerators/fast-path/controller.ts";
+import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
+import type { FastPathDesired } from "../resources/accelerators/fast-path/fast-path-state.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { nftTableResource } from "../resources/nft-table.ts";
@@ -17,10 +21,6 @@ import {
   readRecord,
   writeRecord,
 } from "../resources/record.ts";
-import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
-import { FastPathController } from "../resources/accelerators/fast-path/controller.ts";
-import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
-import type { FastPathDesired } from "../resources/accelerators/fast-path/fast-path-state.ts";
 import { type GuardEntry, GuardFeeder } from "./guard.ts";
 import { readGuardState, writeGuardState } from "./guard-state.ts";
 import { ALLOWED_V4_SET, ALLOWED_V6_SET, NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";

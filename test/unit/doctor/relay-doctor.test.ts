@@ -4,12 +4,12 @@ import type { DnsProbe, DnsProbeResult } from "../../../src/relay-agent/doctor/d
 import { runRelayDoctor } from "../../../src/relay-agent/doctor/relay-doctor.ts";
 import { hostPaths, UNIT_NAME } from "../../../src/relay-agent/host/paths.ts";
 import { OfflineSystemd } from "../../../src/relay-agent/host/systemd.ts";
-import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
-import { applyPlan, planDataPlane } from "../../../src/relay-agent/resources/plan.ts";
-import { EMPTY_RECORD } from "../../../src/relay-agent/resources/record.ts";
 import { fastPathRecordPath } from "../../../src/relay-agent/nat64/runtime.ts";
 import { applyFastPath } from "../../../src/relay-agent/resources/accelerators/fast-path/controller.ts";
 import { desiredFastPath } from "../../../src/relay-agent/resources/accelerators/fast-path/desired.ts";
+import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
+import { applyPlan, planDataPlane } from "../../../src/relay-agent/resources/plan.ts";
+import { EMPTY_RECORD } from "../../../src/relay-agent/resources/record.ts";
 import { fakeHost } from "../../fakes/fake-host.ts";
 import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 
