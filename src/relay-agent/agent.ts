@@ -124,9 +124,9 @@ export class Agent {
     }
     const { dns, dataPlane } = this.parts;
     let hostChanges: readonly string[] = [];
-    let warnings: readonly string[] = [];
     try {
-      if (dataPlane) ({ changes: hostChanges, warnings } = await dataPlane.apply(config));
+      // The data plane logs its own warnings (no tailscale CLI, a fast path that did not load).
+      if (dataPlane) ({ changes: hostChanges } = await dataPlane.apply(config));
     } catch (error) {
       // The data plane put itself back to its previous state before throwing.
       return this.refused(origin, asAgentError(error));
@@ -147,7 +147,7 @@ export class Agent {
       changedKeys: changed,
       hostChanges,
       restartRequired: changed.filter((key) => dns.restartKeys.includes(key)),
-      warnings,
+      warnings: [],
     };
   }
 

@@ -13,6 +13,7 @@ export type ApplyResult =
       readonly hostChanges: readonly string[];
       /** Changed keys that take effect only after `agent run` restarts. */
       readonly restartRequired: readonly string[];
+      /** About the config itself (a split domain browsers reject); the data plane logs its own. */
       readonly warnings: readonly string[];
     }
   | {
