@@ -24,6 +24,8 @@ export interface AgentDataPlane {
   readonly observer: SynthesisObserver;
   /** Whether what apply made is still in place (managed mode reports it). */
   healthy?(): Promise<{ ok: boolean; reason?: string }>;
+  /** Its own Prometheus exposition text, appended to the DNS server's on `metricsListen`. */
+  metrics?(): Promise<string>;
   close(): Promise<void>;
 }
 

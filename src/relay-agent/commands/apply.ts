@@ -1,13 +1,14 @@
 // `nat64-relay agent apply [--dry-run]`: bring the host to the desired data plane once, or
 // print the plan without touching anything.
-import type { DataPlaneHost } from "../resources/data-plane-host.ts";
-import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
-import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
-import { readRecord, writeRecord } from "../resources/record.ts";
+
 import { fastPathRecordPath } from "../nat64/runtime.ts";
 import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
 import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
+import type { DataPlaneHost } from "../resources/data-plane-host.ts";
+import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
+import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
+import { readRecord, writeRecord } from "../resources/record.ts";
 import type { CommonOptions } from "./options.ts";
 import { loadResolvedConfig } from "./options.ts";
 import { readGeneratedPrefix } from "./prefix-state.ts";
