@@ -250,8 +250,19 @@ async function main(): Promise<void> {
       results[server.label]!.failure = hotUnderFailure;
     }
 
-    // (4) Normal clients while one TCP client pipelines and never reads and 500 connections
-    // trickle a byte a second (50 sources × 10, under the per-source cap).
+    const fill = join(dir, "fill.txt");
+    await writeFile(
+      fill,
+      Array.from({ length: CACHED_FOR_RSS }, (_, i) => `r${nonce}-${i}.w.${SPLIT} AAAA`).join("\n"),
+    );
+    const filled = await dnsperf(ourPort, fill, ["-n", "1", ...load], 5);
+    const metrics = await (await fetch(`http://${HOST}:${metricsPort}/metrics`)).text();
+    const cached = Number(/nat64_relay_dns_cache_entries (\d+)/.exec(metrics)?.[1] ?? 0);
+    const rss = await rssMb(await childPids(ours.pid!));
+
+    // (4) After the fill, so the fill's RSS stays comparable with earlier runs: normal clients
+    // while one TCP client pipelines and never reads and 500 connections trickle a byte a
+    // second (50 sources × 10, under the per-source cap).
     const ourPids = await childPids(ours.pid!);
     const rssBeforeAttack = await rssMb(ourPids);
     const attack = startTcpAttack({
@@ -300,15 +311,6 @@ async function main(): Promise<void> {
       .map((match) => `${match[1]} ${match[2]}`)
       .join(", ");
 
-    const fill = join(dir, "fill.txt");
-    await writeFile(
-      fill,
-      Array.from({ length: CACHED_FOR_RSS }, (_, i) => `r${nonce}-${i}.w.${SPLIT} AAAA`).join("\n"),
-    );
-    const filled = await dnsperf(ourPort, fill, ["-n", "1", ...load], 5);
-    const metrics = await (await fetch(`http://${HOST}:${metricsPort}/metrics`)).text();
-    const cached = Number(/nat64_relay_dns_cache_entries (\d+)/.exec(metrics)?.[1] ?? 0);
-    const rss = await rssMb(await childPids(ours.pid!));
 
     const ours_ = results.ours!;
     const peer_ = results.peer!;
