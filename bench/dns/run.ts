@@ -311,7 +311,6 @@ async function main(): Promise<void> {
       .map((match) => `${match[1]} ${match[2]}`)
       .join(", ");
 
-
     const ours_ = results.ours!;
     const peer_ = results.peer!;
     const lines = [
