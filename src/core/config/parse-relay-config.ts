@@ -57,7 +57,8 @@ export function parseRelayConfigDocument(text: string): RelayConfigDocument {
     if (document.errors.length) {
       return {
         ok: false,
-        problems: document.errors.map((error) => ({ path: "", message: error.message })),
+        // prettyErrors appends the offending lines: keep the first line, one line per problem.
+        problems: document.errors.map((error) => ({ path: "", message: firstLine(error) })),
       };
     }
     value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -97,6 +97,9 @@ splitDomains:
     const parsed = parseRelayConfigText("listen: [\n");
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems[0]?.message).toMatch(/line/);
+    expect(!parsed.ok && parsed.problems.every((problem) => !problem.message.includes("\n"))).toBe(
+      true,
+    );
   });
 
   it("refuses a YAML alias bomb with one line instead of expanding it", () => {
