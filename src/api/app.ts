@@ -11,7 +11,9 @@ import { isRelayError } from "../core/errors.ts";
 import { bodySizeLimit, jsonDepthLimit } from "./body-limits.ts";
 import { errorBody, HTTP_STATUS } from "./http-errors.ts";
 import { DEFAULT_API_LIMITS } from "./limits.ts";
+import { observeRequests } from "./observe/access-log.ts";
 import { registerHealthz } from "./routes/healthz.ts";
+import { registerMetrics } from "./routes/metrics.ts";
 import type { AppDeps, AppEnv } from "./routes/shared.ts";
 import { registerSlackEvents } from "./routes/slack-events.ts";
 import { registerAgentConfig } from "./routes/v1-agent-config.ts";
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   });
 
+  app.use("*", observeRequests(deps));
   // One middleware for every request: deps, request id, and for /v1 the caller.
   app.use("*", async (c, next) => {
     c.set("deps", deps);
@@ -126,6 +129,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   registerHealthz(app);
+  registerMetrics(app);
   registerCreateRelay(app);
   registerListRelays(app);
   registerGetRelay(app);

@@ -11,6 +11,8 @@ import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
 import { limitConnections } from "./connection-limits.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
+import { ApiMetrics } from "./observe/api-metrics.ts";
+import { observedReconcile } from "./observe/observed-reconcile.ts";
 import { NodeLivenessWatch, nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import { ReconcileRunner } from "./reconciler/runner.ts";
@@ -18,6 +20,43 @@ import { buildDeps, tailscaleClientOf } from "./runtime.ts";
 import { ensureBootstrapAdmin } from "./services/bootstrap-admin.ts";
 import { openNodeDatabase } from "./storage/node-sqlite.ts";
 import type { TailscaleApi } from "./tailscale/api.ts";
+
+/** The port could not be taken: one line for the operator, no stack trace. */
+export class ListenError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function listen(
+  fetch: Parameters<typeof serve>[0]["fetch"],
+  hostname: string,
+  port: number,
+  limits: { maxConnections: number; idleTimeoutMs: number },
+): Promise<ReturnType<typeof serve>> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => {
+      server.off("error", onError);
+      resolve(server);
+    });
+    limitConnections(server as Server, limits);
+    const onError = (error: NodeJS.ErrnoException) => {
+      const where = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+      const why =
+        error.code === "EADDRINUSE"
+          ? "the address is already in use (another server on that port? set PORT)"
+          : error.code === "EADDRNOTAVAIL"
+            ? "no interface has that address (set HOST)"
+            : error.code === "EACCES"
+              ? "permission denied (ports below 1024 need root; set PORT)"
+              : error.message;
+      reject(new ListenError(error.code ?? "listen", `cannot listen on ${where}: ${why}`));
+    };
+    server.once("error", onError);
+  });
+}
 
 export interface NodeApi {
   readonly url: string;
@@ -40,17 +79,21 @@ export async function startNodeApi(
   const now = () => new Date();
   // Assigned once the bot has started; reconcile runs and agent reports update its messages.
   let slackBot: NodeSlackBot | undefined;
+  const metrics = new ApiMetrics();
   const runner = new ReconcileRunner(
-    async () => {
-      const report = await reconcile({
-        database,
-        tailscale,
-        now,
-        nodeStaleSeconds: nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
-      });
-      void slackBot?.refresh();
-      return report;
-    },
+    observedReconcile(
+      async () => {
+        const report = await reconcile({
+          database,
+          tailscale,
+          now,
+          nodeStaleSeconds: nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
+        });
+        void slackBot?.refresh();
+        return report;
+      },
+      { log: logger, metrics },
+    ),
     (error) => logger.error({ err: error }, "reconcile failed"),
   );
   const deps = await buildDeps({
@@ -66,21 +109,9 @@ export async function startNodeApi(
     },
     reconcileNow: () => runner.runNow(),
     logError: (error, requestId) => logger.error({ err: error, requestId }, "request failed"),
+    log: logger,
+    metrics,
   });
-  const bootstrapToken = await ensureBootstrapAdmin({
-    ctx: { database, caller: { type: "system" }, now, changed: () => {} },
-    input: { adminTokenConfigured: Boolean(env.ADMIN_TOKEN) },
-  });
-  if (bootstrapToken) {
-    print(
-      [
-        "nat64-relay: first start — bootstrap admin token (shown once, store it now):",
-        `  ${bootstrapToken}`,
-        "Use it as Authorization: Bearer <token>; create other tokens with POST /v1/tokens.",
-      ].join("\n"),
-    );
-  }
-
   try {
     slackBot = await startNodeSlackBot({
       env: options.slack ?? readSlackEnv({}),
@@ -95,16 +126,32 @@ export async function startNodeApi(
     throw error;
   }
   const app = createApp({ ...deps, slackEvents: slackBot?.events });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, () =>
-      resolve(started),
-    );
-    limitConnections(started as Server, {
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await listen(app.fetch, env.HOST, env.PORT, {
       maxConnections: env.MAX_CONNECTIONS,
       maxConnectionsPerSource: env.MAX_CONNECTIONS_PER_SOURCE,
       idleTimeoutMs: env.IDLE_TIMEOUT_SECONDS * 1000,
     });
+  } catch (error) {
+    closeDatabase();
+    throw error;
+  }
+  // Only once the port is ours: a start that cannot listen must not use up the one-time token.
+  const bootstrapToken = await ensureBootstrapAdmin({
+    ctx: { database, caller: { type: "system" }, now, changed: () => {} },
+    input: { adminTokenConfigured: Boolean(env.ADMIN_TOKEN) },
   });
+  if (bootstrapToken) {
+    print(
+      [
+        "nat64-relay: first start — bootstrap admin token (shown once, store it now):",
+        `  ${bootstrapToken}`,
+        "Use it as Authorization: Bearer <token>; create other tokens with POST /v1/tokens.",
+      ].join("\n"),
+    );
+  }
+
   const { port } = server.address() as AddressInfo;
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -193,7 +240,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     api = await startNodeApi(env, { slack });
   } catch (error) {
-    if (isRelayError(error)) {
+    if (error instanceof ListenError || isRelayError(error)) {
       console.error(`nat64-relay api: ${error.message}`);
       return 1;
     }

@@ -1,6 +1,9 @@
 // Wiring shared by both entries: from validated env and a database to AppDeps.
 
 import { type ApiEnv, tailscaleAuthOf } from "./env.ts";
+import { ApiMetrics } from "./observe/api-metrics.ts";
+import type { ApiLog } from "./observe/log.ts";
+import { observedReconcile } from "./observe/observed-reconcile.ts";
 import { nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
 import type { SyncReport } from "./reconciler/report.ts";
@@ -32,8 +35,11 @@ export async function buildDeps(options: {
   reconcileNow?: () => Promise<SyncReport>;
   now?: () => Date;
   logError: (error: unknown, requestId: string) => void;
+  log: ApiLog;
+  metrics?: ApiMetrics;
 }): Promise<AppDeps> {
   const now = options.now ?? (() => new Date());
+  const metrics = options.metrics ?? new ApiMetrics();
   return {
     database: options.database,
     now,
@@ -42,13 +48,16 @@ export async function buildDeps(options: {
     onChange: options.onChange,
     reconcileNow:
       options.reconcileNow ??
-      (() =>
-        reconcile({
-          database: options.database,
-          tailscale: options.tailscale,
-          now,
-          nodeStaleSeconds: nodeStaleSecondsOf(options.env.AGENT_REPORT_INTERVAL_SECONDS),
-        })),
+      observedReconcile(
+        () =>
+          reconcile({
+            database: options.database,
+            tailscale: options.tailscale,
+            now,
+            nodeStaleSeconds: nodeStaleSecondsOf(options.env.AGENT_REPORT_INTERVAL_SECONDS),
+          }),
+        { log: options.log, metrics },
+      ),
     maxWaitSeconds: options.env.AGENT_MAX_WAIT_SECONDS,
     agentReportIntervalSeconds: options.env.AGENT_REPORT_INTERVAL_SECONDS,
     logError: options.logError,
@@ -57,5 +66,7 @@ export async function buildDeps(options: {
       maxNodesPerRelay: options.env.RELAY_MAX_NODES,
       nodePruneSeconds: options.env.RELAY_NODE_PRUNE_SECONDS,
     },
+    log: options.log,
+    metrics,
   };
 }

@@ -11,8 +11,12 @@ import { createApp } from "./app.ts";
 import { PollingSignal } from "./change-signal.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
 import { errorBody } from "./http-errors.ts";
+import { ApiMetrics } from "./observe/api-metrics.ts";
+import { consoleJsonLog } from "./observe/log.ts";
+import { observedReconcile } from "./observe/observed-reconcile.ts";
 import { nodeStaleSecondsOf } from "./reconciler/node-liveness.ts";
 import { reconcile } from "./reconciler/reconcile.ts";
+import type { SyncReport } from "./reconciler/report.ts";
 import { buildDeps, tailscaleClientOf } from "./runtime.ts";
 import { ensureBootstrapAdmin } from "./services/bootstrap-admin.ts";
 import type { ChangeKind } from "./services/context.ts";
@@ -35,6 +39,8 @@ interface Runtime {
   readonly database: Database;
   readonly tailscale: TailscaleApi | undefined;
   readonly app: ReturnType<typeof createApp>;
+  /** The reconciler, counted and logged (observe/observed-reconcile.ts). */
+  readonly reconcile: () => Promise<SyncReport>;
   /** Set by a committed change during a request; the fetch handler turns it into waitUntil. */
   reconcilePending: boolean;
   /** Set when a relay node applied a revision: Slack confirmations are updated. */
@@ -44,23 +50,12 @@ interface Runtime {
 
 const runtimes = new WeakMap<object, Promise<Runtime>>();
 
-async function runReconcile(runtime: Runtime) {
-  const report = await reconcile({
-    database: runtime.database,
-    tailscale: runtime.tailscale,
-    now: () => new Date(),
-    nodeStaleSeconds: nodeStaleSecondsOf(runtime.env.AGENT_REPORT_INTERVAL_SECONDS),
-  });
-  await runtime.slackBot?.refresh();
-  return report;
-}
-
 /** The background work a request left: a reconcile, or else a Slack confirmation update. */
 async function runPending(runtime: Runtime): Promise<void> {
   if (runtime.reconcilePending) {
     runtime.reconcilePending = false;
     runtime.refreshPending = false;
-    await runReconcile(runtime).catch((error) => console.error("reconcile failed", error));
+    await runtime.reconcile().catch((error) => console.error("reconcile failed", error));
   } else if (runtime.refreshPending) {
     runtime.refreshPending = false;
     await runtime.slackBot?.refresh();
@@ -81,6 +76,7 @@ async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
     );
   }
   const slackEnv = readSlackEnv(bindings as Record<string, unknown>);
+  const metrics = new ApiMetrics();
   const runtime: Runtime = {
     env,
     database,
@@ -89,6 +85,19 @@ async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
     refreshPending: false,
     slackBot: undefined,
     app: undefined as unknown as Runtime["app"],
+    reconcile: observedReconcile(
+      async () => {
+        const report = await reconcile({
+          database,
+          tailscale,
+          now: () => new Date(),
+          nodeStaleSeconds: nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
+        });
+        await runtime.slackBot?.refresh();
+        return report;
+      },
+      { log: consoleJsonLog, metrics },
+    ),
   };
   const onChange = (kinds: readonly ChangeKind[]) => {
     if (kinds.includes("tailscale")) runtime.reconcilePending = true;
@@ -107,8 +116,10 @@ async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
     tailscale,
     changeSignal: new PollingSignal(env.AGENT_POLL_INTERVAL_MS),
     onChange,
-    reconcileNow: () => runReconcile(runtime),
+    reconcileNow: () => runtime.reconcile(),
     logError: (error, requestId) => console.error(`request ${requestId} failed`, error),
+    log: consoleJsonLog,
+    metrics,
   });
   return Object.assign(runtime, {
     app: createApp({ ...deps, slackEvents: runtime.slackBot?.events }),
@@ -146,6 +157,6 @@ export default {
     ctx: WorkerContext,
   ): Promise<void> {
     const runtime = await runtimeFor(bindings);
-    ctx.waitUntil(runReconcile(runtime));
+    ctx.waitUntil(runtime.reconcile());
   },
 };

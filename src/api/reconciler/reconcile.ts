@@ -21,6 +21,7 @@ import { canonicalTailnetAddress } from "../tailscale/tailnet-address.ts";
 import { isNodeUp, nodeStaleSecondsOf } from "./node-liveness.ts";
 import { planSteps } from "./plan-steps.ts";
 import type { RelaySyncState, SyncReport } from "./report.ts";
+import { messageOf, SyncErrors, syncFailureCause } from "./sync-errors.ts";
 
 export interface ReconcileDeps {
   readonly database: Database;
@@ -51,8 +52,6 @@ export function canonicalPrefix(prefix: string): string {
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function desiredState(
   database: Database,
@@ -247,7 +246,7 @@ async function applySplitDns(
   actualSplit: SplitDnsMap,
   state: RelaySyncState,
   report: SyncReport,
-  errors: string[],
+  errors: SyncErrors,
 ): Promise<void> {
   const changes: Record<string, readonly string[]> = {};
   const pending: { domain: string; actual: string[] | null }[] = [];
@@ -277,8 +276,7 @@ async function applySplitDns(
   try {
     await tailscale.updateSplitDns(changes);
   } catch (error) {
-    failure = messageOf(error);
-    errors.push(`relay "${relay.name}": split DNS: ${failure}`);
+    failure = errors.add(`relay "${relay.name}": split DNS`, error);
   }
   for (const { domain, actual } of pending) {
     const was = actual ? actual.join(", ") : "absent";
@@ -329,11 +327,11 @@ async function apply(
   cleanups: CleanupRecord[],
   report: SyncReport,
   staleSeconds: number,
-): Promise<string[]> {
+): Promise<SyncErrors> {
   const { tailscale } = deps;
   const devices = await tailscale.listDevices();
   const actualSplit = await tailscale.getSplitDns();
-  const errors: string[] = [];
+  const errors = new SyncErrors();
 
   // Routes still wanted (a relay's nodes that are what they claim, stale or not): never taken
   // back below.
@@ -366,8 +364,7 @@ async function apply(
       try {
         await approveRoute(tailscale, relay, node, state, report);
       } catch (error) {
-        const message = messageOf(error);
-        errors.push(`relay "${relay.name}": route on ${node.node.hostname}: ${message}`);
+        const message = errors.add(`relay "${relay.name}": route on ${node.node.hostname}`, error);
         state.routes.push({
           nodeId: node.node.nodeId,
           hostname: node.node.hostname,
@@ -398,7 +395,7 @@ async function apply(
     }
     for (const cleanup of splitCleanups) await deleteCleanup(deps.database, cleanup.id);
   } catch (error) {
-    errors.push(`removing split DNS: ${messageOf(error)}`);
+    errors.add("removing split DNS", error);
   }
 
   // Take back approvals of deleted relays / old prefixes, keeping every other route.
@@ -418,7 +415,7 @@ async function apply(
       }
       await deleteCleanup(deps.database, cleanup.id);
     } catch (error) {
-      errors.push(`un-approving ${prefix} on node ${cleanup.nodeId}: ${messageOf(error)}`);
+      errors.add(`un-approving ${prefix} on node ${cleanup.nodeId}`, error);
     }
   }
   return errors;
@@ -450,14 +447,16 @@ export async function reconcile(deps: ReconcileDeps): Promise<SyncReport> {
         report,
         staleSeconds,
       );
-      if (errors.length) {
+      if (errors.messages.length) {
         report.ok = false;
-        report.error = errors.join("; ");
+        report.error = errors.messages.join("; ");
+        report.causes = errors.causes;
       }
     } catch (error) {
       // The device list or the split DNS map could not be read: nothing was decided.
       report.ok = false;
       report.error = messageOf(error);
+      report.causes = [syncFailureCause(error)];
     }
     report.pendingCleanups = (await listCleanups(deps.database)).map(describeCleanup);
   }

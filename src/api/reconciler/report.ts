@@ -33,6 +33,8 @@ export const SyncReport = z.object({
   mode: z.enum(["apply", "plan"]),
   ok: z.boolean(),
   error: z.string().optional(),
+  /** When not ok: the distinct causes, e.g. ["ECONNREFUSED"], ["HTTP 403"], ["DNS"]. */
+  causes: z.array(z.string()).optional(),
   relays: z.record(z.string(), RelaySyncState),
   /** Changes made in this run (apply mode). */
   changes: z.array(z.string()),

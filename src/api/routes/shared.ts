@@ -5,6 +5,8 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { ErrorBody } from "../http-errors.ts";
 import type { ApiLimits } from "../limits.ts";
+import type { ApiMetrics } from "../observe/api-metrics.ts";
+import type { ApiLog } from "../observe/log.ts";
 import type { SyncReport } from "../reconciler/report.ts";
 import type { Caller, ChangeKind, ServiceContext } from "../services/context.ts";
 import type { ChangeSignal } from "../services/get-agent-config.ts";
@@ -32,6 +34,9 @@ export interface AppDeps {
     request: Request,
     waitUntil: (work: Promise<unknown>) => void,
   ) => Promise<unknown>;
+  /** Access log lines (observe/access-log.ts). */
+  readonly log: ApiLog;
+  readonly metrics: ApiMetrics;
 }
 
 export type AppEnv = {

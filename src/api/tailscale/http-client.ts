@@ -1,6 +1,7 @@
-// TailscaleApi over HTTP (fetch: undici on Node, the runtime's own on Workers). Retries 429 and
-// 5xx with backoff, honouring Retry-After, a bounded number of times; caches OAuth tokens until
-// shortly before they expire.
+// TailscaleApi over HTTP (fetch: undici on Node, the runtime's own on Workers). Retries 429, 5xx
+// and broken connections with backoff, honouring Retry-After, a bounded number of times; fails at
+// once when the API cannot be reached at all (refused, DNS, TLS, timeout: fetch-failure.ts);
+// caches OAuth tokens until shortly before they expire.
 import { RelayError } from "../../core/errors.ts";
 import type {
   DeviceRoutes,
@@ -9,6 +10,7 @@ import type {
   TailscaleApi,
   TailscaleDevice,
 } from "./api.ts";
+import { describeFetchFailure } from "./fetch-failure.ts";
 
 export type TailscaleAuth =
   | { readonly kind: "apiKey"; readonly apiKey: string }
@@ -28,16 +30,22 @@ export interface TailscaleHttpOptions {
   /** Upper bound on one wait between attempts, Retry-After included. */
   readonly maxDelayMs?: number;
   readonly baseDelayMs?: number;
+  /** Bound on one attempt, connect to last byte. */
+  readonly attemptTimeoutMs?: number;
 }
 
 /** Refresh an OAuth access token this long before it expires. */
 const TOKEN_MARGIN_MS = 60_000;
 
 export class TailscaleHttpError extends RelayError {
+  /** The HTTP status; 0 when no answer came. */
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** For logs and metrics: "HTTP 403", or a FetchFailureCause ("ECONNREFUSED", "DNS", "TLS", …). */
+  readonly reason: string;
+  constructor(status: number, message: string, reason = `HTTP ${status}`) {
     super(status === 429 ? "rate_limited" : "upstream_unavailable", message);
     this.status = status;
+    this.reason = reason;
   }
 }
 
@@ -97,6 +105,7 @@ export class TailscaleHttpClient implements TailscaleApi {
       maxAttempts: options.maxAttempts ?? 6,
       maxDelayMs: options.maxDelayMs ?? 30_000,
       baseDelayMs: options.baseDelayMs ?? 500,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? 15_000,
     };
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -200,15 +209,26 @@ export class TailscaleHttpClient implements TailscaleApi {
 
   /** One logical request: retries 429 / 5xx / network errors with bounded backoff. */
   async #send(url: string, init: RequestInit): Promise<Response> {
-    const { maxAttempts, maxDelayMs, baseDelayMs } = this.#options;
-    const label = `${init.method} ${url.replace(this.#options.baseUrl, "")}`;
+    const { maxAttempts, maxDelayMs, baseDelayMs, attemptTimeoutMs, baseUrl } = this.#options;
+    const label = `${init.method} ${url.replace(baseUrl, "")}`;
     for (let attempt = 1; ; attempt++) {
       let response: Response;
       try {
-        response = await this.#fetch(url, init);
+        response = await this.#fetch(url, {
+          ...init,
+          signal: AbortSignal.timeout(attemptTimeoutMs),
+        });
       } catch (error) {
-        if (attempt >= maxAttempts) {
-          throw new TailscaleHttpError(0, `${label}: ${(error as Error).message}`);
+        const failure = describeFetchFailure(error);
+        if (!failure.retryable || attempt >= maxAttempts) {
+          const detail = failure.detail.includes(failure.cause)
+            ? failure.detail
+            : `${failure.detail} (${failure.cause})`;
+          throw new TailscaleHttpError(
+            0,
+            `${label}: cannot reach the Tailscale API at ${baseUrl}: ${detail}`,
+            failure.cause,
+          );
         }
         await this.#sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
         continue;

@@ -2,6 +2,8 @@
 // workerd alike (no node: imports here).
 import { createApp } from "../../../src/api/app.ts";
 import type { ApiLimits } from "../../../src/api/limits.ts";
+import { ApiMetrics } from "../../../src/api/observe/api-metrics.ts";
+import type { ApiLog } from "../../../src/api/observe/log.ts";
 import { reconcile } from "../../../src/api/reconciler/reconcile.ts";
 import type { AppDeps } from "../../../src/api/routes/shared.ts";
 import { ensureBootstrapAdmin } from "../../../src/api/services/bootstrap-admin.ts";
@@ -31,6 +33,7 @@ export interface HarnessExtra {
   readonly limits?: ApiLimits;
   readonly now?: () => Date;
 }
+const silentLog: ApiLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 export async function buildHarness(options: {
   database: Database;
@@ -40,6 +43,8 @@ export async function buildHarness(options: {
   close?: () => Promise<void>;
   /** Limits other than the defaults, and a clock for tests of time-based pruning. */
   extra?: HarnessExtra;
+  /** Where access-log lines go; default: nowhere. */
+  log?: ApiLog;
 }): Promise<ApiHarness> {
   const fake = new FakeTailscaleApi();
   const sleeps: number[] = [];
@@ -69,6 +74,8 @@ export async function buildHarness(options: {
     agentReportIntervalSeconds: 30,
     logError: (error) => console.error(error),
     ...(options.extra?.limits ? { limits: options.extra.limits } : {}),
+    log: options.log ?? silentLog,
+    metrics: new ApiMetrics(),
   };
   const adminToken = await ensureBootstrapAdmin({
     ctx: { database: options.database, caller: { type: "system" }, now, changed: () => {} },
