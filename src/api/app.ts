@@ -2,7 +2,6 @@
 // mapping, auth on /v1, OpenAPI 3.1 at /openapi.json and the docs UI at /docs. Entries
 // (node.ts, worker.ts) only build deps.
 
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import packageJson from "../../package.json" with { type: "json" };
@@ -12,6 +11,7 @@ import { bodySizeLimit, jsonDepthLimit } from "./body-limits.ts";
 import { errorBody, HTTP_STATUS } from "./http-errors.ts";
 import { DEFAULT_API_LIMITS } from "./limits.ts";
 import { observeRequests } from "./observe/access-log.ts";
+import { registerDocs } from "./routes/docs.ts";
 import { registerHealthz } from "./routes/healthz.ts";
 import { registerMetrics } from "./routes/metrics.ts";
 import type { AppDeps, AppEnv } from "./routes/shared.ts";
@@ -158,6 +158,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         "Relays, split domains, tokens and audit; agent config and status; Tailscale reconciliation.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  registerDocs(app);
   return app;
 }

@@ -10,6 +10,7 @@ import { formatProblems, isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
 import { limitConnections } from "./connection-limits.ts";
+import { loadNodeSwaggerUi } from "./docs/node-swagger-ui.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
 import { ApiMetrics } from "./observe/api-metrics.ts";
 import { observedReconcile } from "./observe/observed-reconcile.ts";
@@ -111,6 +112,7 @@ export async function startNodeApi(
     logError: (error, requestId) => logger.error({ err: error, requestId }, "request failed"),
     log: logger,
     metrics,
+    loadSwaggerUi: loadNodeSwaggerUi,
   });
   try {
     slackBot = await startNodeSlackBot({

@@ -1,5 +1,6 @@
 // Wiring shared by both entries: from validated env and a database to AppDeps.
 
+import type { LoadSwaggerUi } from "./docs/docs-page.ts";
 import { type ApiEnv, tailscaleAuthOf } from "./env.ts";
 import { ApiMetrics } from "./observe/api-metrics.ts";
 import type { ApiLog } from "./observe/log.ts";
@@ -37,6 +38,7 @@ export async function buildDeps(options: {
   logError: (error: unknown, requestId: string) => void;
   log: ApiLog;
   metrics?: ApiMetrics;
+  loadSwaggerUi: LoadSwaggerUi;
 }): Promise<AppDeps> {
   const now = options.now ?? (() => new Date());
   const metrics = options.metrics ?? new ApiMetrics();
@@ -68,5 +70,6 @@ export async function buildDeps(options: {
     },
     log: options.log,
     metrics,
+    loadSwaggerUi: options.loadSwaggerUi,
   };
 }

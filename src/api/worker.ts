@@ -9,6 +9,7 @@ import { type WorkerSlackBot, workerSlackBot } from "../bot/worker-mount.ts";
 import { isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { PollingSignal } from "./change-signal.ts";
+import { loadWorkerSwaggerUi } from "./docs/worker-swagger-ui.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
 import { errorBody } from "./http-errors.ts";
 import { ApiMetrics } from "./observe/api-metrics.ts";
@@ -120,6 +121,7 @@ async function createRuntime(bindings: WorkerBindings): Promise<Runtime> {
     logError: (error, requestId) => console.error(`request ${requestId} failed`, error),
     log: consoleJsonLog,
     metrics,
+    loadSwaggerUi: loadWorkerSwaggerUi,
   });
   return Object.assign(runtime, {
     app: createApp({ ...deps, slackEvents: runtime.slackBot?.events }),

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { type AnyD1Database, drizzle } from "drizzle-orm/d1";
 import { PollingSignal } from "../../src/api/change-signal.ts";
+import { loadWorkerSwaggerUi } from "../../src/api/docs/worker-swagger-ui.ts";
 import { databaseOf } from "../../src/api/storage/database.ts";
 import { schema } from "../../src/api/storage/schema.ts";
 import { type ApiHarness, buildHarness, type HarnessExtra } from "../integration/api/harness.ts";
@@ -45,5 +46,11 @@ export async function d1Harness(
 ): Promise<ApiHarness> {
   await prepareD1();
   const database = databaseOf(drizzle(env.DB as unknown as AnyD1Database, { schema }));
-  return buildHarness({ database, changeSignal: new PollingSignal(25), mode, extra });
+  return buildHarness({
+    database,
+    changeSignal: new PollingSignal(25),
+    mode,
+    extra,
+    loadSwaggerUi: loadWorkerSwaggerUi,
+  });
 }

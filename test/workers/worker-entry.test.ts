@@ -17,6 +17,30 @@ describe("Workers entry", () => {
     await prepareD1();
   });
 
+  it("serves /docs and Swagger UI's files from the worker bundle itself", async () => {
+    const bindings = { DB: env.DB as never, ADMIN_TOKEN: ADMIN };
+    const { ctx } = context();
+    const page = await worker.fetch(new Request("http://api.test/docs"), bindings, ctx);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script src="/docs/swagger-ui-bundle.js"></script>');
+    const bundle = await worker.fetch(
+      new Request("http://api.test/docs/swagger-ui-bundle.js"),
+      bindings,
+      ctx,
+    );
+    expect(bundle.status).toBe(200);
+    const text = await bundle.text();
+    expect(text.length).toBeGreaterThan(1_000_000);
+    expect(text).toContain("SwaggerUIBundle");
+    const css = await worker.fetch(
+      new Request("http://api.test/docs/swagger-ui.css"),
+      bindings,
+      ctx,
+    );
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(await css.text()).toContain(".swagger-ui");
+  });
+
   it("serves /healthz and the API with ADMIN_TOKEN, reconciling after a change in waitUntil", async () => {
     const bindings = { DB: env.DB as never, ADMIN_TOKEN: ADMIN };
     const { waits, ctx } = context();

@@ -3,6 +3,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
+import type { LoadSwaggerUi } from "../docs/docs-page.ts";
 import { ErrorBody } from "../http-errors.ts";
 import type { ApiLimits } from "../limits.ts";
 import type { ApiMetrics } from "../observe/api-metrics.ts";
@@ -37,6 +38,8 @@ export interface AppDeps {
   /** Access log lines (observe/access-log.ts). */
   readonly log: ApiLog;
   readonly metrics: ApiMetrics;
+  /** Swagger UI's files for /docs, from the installed package (docs/docs-page.ts). */
+  readonly loadSwaggerUi: LoadSwaggerUi;
 }
 
 export type AppEnv = {

@@ -1,6 +1,7 @@
 // An app over a given database with a Tailscale API fake, for route tests on Node and in
 // workerd alike (no node: imports here).
 import { createApp } from "../../../src/api/app.ts";
+import type { LoadSwaggerUi } from "../../../src/api/docs/docs-page.ts";
 import type { ApiLimits } from "../../../src/api/limits.ts";
 import { ApiMetrics } from "../../../src/api/observe/api-metrics.ts";
 import type { ApiLog } from "../../../src/api/observe/log.ts";
@@ -45,6 +46,8 @@ export async function buildHarness(options: {
   extra?: HarnessExtra;
   /** Where access-log lines go; default: nowhere. */
   log?: ApiLog;
+  /** The runtime's own loader: files from node_modules on Node, text modules in workerd. */
+  loadSwaggerUi: LoadSwaggerUi;
 }): Promise<ApiHarness> {
   const fake = new FakeTailscaleApi();
   const sleeps: number[] = [];
@@ -76,6 +79,7 @@ export async function buildHarness(options: {
     ...(options.extra?.limits ? { limits: options.extra.limits } : {}),
     log: options.log ?? silentLog,
     metrics: new ApiMetrics(),
+    loadSwaggerUi: options.loadSwaggerUi,
   };
   const adminToken = await ensureBootstrapAdmin({
     ctx: { database: options.database, caller: { type: "system" }, now, changed: () => {} },

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InProcessNotifier } from "../../../src/api/change-signal.ts";
+import { loadNodeSwaggerUi } from "../../../src/api/docs/node-swagger-ui.ts";
 import { openNodeDatabase } from "../../../src/api/storage/node-sqlite.ts";
 import { type ApiHarness, buildHarness, type HarnessExtra } from "./harness.ts";
 
@@ -19,6 +20,7 @@ export async function nodeHarness(
     notify: () => notifier.notify(),
     mode,
     extra,
+    loadSwaggerUi: loadNodeSwaggerUi,
     close: async () => {
       close();
       rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessNotifier } from "../../../src/api/change-signal.ts";
+import { loadNodeSwaggerUi } from "../../../src/api/docs/node-swagger-ui.ts";
 import type { LogFields } from "../../../src/api/observe/log.ts";
 import { openNodeDatabase } from "../../../src/api/storage/node-sqlite.ts";
 import { TailscaleHttpClient, TailscaleHttpError } from "../../../src/api/tailscale/http-client.ts";
@@ -184,6 +185,7 @@ describe("GET /metrics and the access log (app)", () => {
       changeSignal: new InProcessNotifier(),
       log: { info: (fields) => lines.push(fields), warn: () => {}, error: () => {} },
       close: async () => close(),
+      loadSwaggerUi: loadNodeSwaggerUi,
     });
     try {
       await harness.request("GET", "/healthz");
