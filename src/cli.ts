@@ -19,6 +19,18 @@ export const COMMANDS: Record<string, Command> = {
     summary: "Slack bot (/relay) alone, against a remote API (run `bot --help`)",
     run: async (argv) => (await import("./bot/cli.ts")).main(argv),
   },
+  relays: {
+    summary: "operator: list, get, create, delete, export relays of a remote API (`relays --help`)",
+    run: async (argv) => (await import("./operator/cli.ts")).main("relays", argv),
+  },
+  domains: {
+    summary: "operator: list, add, remove split domains of a remote API (`domains --help`)",
+    run: async (argv) => (await import("./operator/cli.ts")).main("domains", argv),
+  },
+  status: {
+    summary: "operator: relays, their nodes and the last Tailscale sync, from a remote API",
+    run: async (argv) => (await import("./operator/cli.ts")).main("status", argv),
+  },
   doctor: {
     summary: "client-side checks: `doctor --client host.<split>` (resolver, route, reach)",
     run: async (argv) => (await import("./relay-agent/doctor/client-command.ts")).main(argv),
