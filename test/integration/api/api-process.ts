@@ -84,3 +84,19 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/**
+ * The JSON log lines once `until` holds for them: a line written before an HTTP answer can reach
+ * the test after it (stdout and the socket are separate channels). Bounded to 10 s.
+ */
+export async function logLinesWhen(
+  server: Started,
+  until: (lines: Record<string, unknown>[]) => boolean,
+): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const lines = logLines(server.output());
+    if (until(lines) || Date.now() > deadline) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -10,7 +10,7 @@ import { loadNodeSwaggerUi } from "../../../src/api/docs/node-swagger-ui.ts";
 import type { LogFields } from "../../../src/api/observe/log.ts";
 import { openNodeDatabase } from "../../../src/api/storage/node-sqlite.ts";
 import { TailscaleHttpClient, TailscaleHttpError } from "../../../src/api/tailscale/http-client.ts";
-import { closedPort, logLines, runToExit, start, stop } from "./api-process.ts";
+import { closedPort, logLinesWhen, runToExit, start, stop } from "./api-process.ts";
 import { buildHarness } from "./harness.ts";
 import { nodeHarness } from "./node-harness.ts";
 
@@ -75,8 +75,12 @@ describe("nat64-relay api with an unreachable Tailscale API", () => {
       const metrics = await fetch(`${server.url}/metrics`);
       expect(metrics.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
       const text = await metrics.text();
+      const lines = await logLinesWhen(
+        server,
+        (all) => all.filter((line) => line.event === "request").length >= 2,
+      );
       // The start-up run and the POST: the same number of runs, failures and log lines.
-      const failures = logLines(server.output()).filter((line) => line.event === "sync_failed");
+      const failures = lines.filter((line) => line.event === "sync_failed");
       expect(failures.length).toBeGreaterThanOrEqual(1);
       for (const line of failures) {
         expect(line).toMatchObject({ level: 40, mode: "apply", causes: ["ECONNREFUSED"] });
@@ -93,7 +97,7 @@ describe("nat64-relay api with an unreachable Tailscale API", () => {
         `nat64_relay_api_requests_total{method="POST",route="/v1/sync",status="200"} 1\n`,
       );
 
-      const requests = logLines(server.output()).filter((line) => line.event === "request");
+      const requests = lines.filter((line) => line.event === "request");
       expect(
         requests.map(({ method, path, route, status }) => ({ method, path, route, status })),
       ).toEqual([
