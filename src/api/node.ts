@@ -9,7 +9,7 @@ import { type NodeSlackBot, startNodeSlackBot } from "../bot/node-mount.ts";
 import { formatProblems, isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
-import { limitConnections } from "./connection-limits.ts";
+import { type ConnectionLimits, limitConnections } from "./connection-limits.ts";
 import { loadNodeSwaggerUi } from "./docs/node-swagger-ui.ts";
 import { type ApiEnv, readApiEnv } from "./env.ts";
 import { ApiMetrics } from "./observe/api-metrics.ts";
@@ -35,7 +35,7 @@ function listen(
   fetch: Parameters<typeof serve>[0]["fetch"],
   hostname: string,
   port: number,
-  limits: { maxConnections: number; idleTimeoutMs: number },
+  limits: ConnectionLimits,
 ): Promise<ReturnType<typeof serve>> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => {
