@@ -65,6 +65,10 @@ export class ApiClient {
     });
   }
 
+  getSplitDomain(name: string): Promise<SplitDomainView> {
+    return this.#call(SplitDomainView, "GET", `/v1/split-domains/${encodeURIComponent(name)}`);
+  }
+
   async listSplitDomains(): Promise<SplitDomainView[]> {
     const schema = z.object({ splitDomains: z.array(SplitDomainView) });
     return (await this.#call(schema, "GET", "/v1/split-domains")).splitDomains;
