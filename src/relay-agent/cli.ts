@@ -72,9 +72,18 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     run: dataPlane("doctor"),
   },
   install: {
-    synopsis: "[--config FILE] [--root DIR] [--tailscale BIN] [--no-start]",
-    summary: "install the systemd unit, config and state directories",
-    options: { ...CONFIG, ...HOST, ...HELP, "no-start": { type: "boolean" } },
+    synopsis:
+      "[--config FILE] [--root DIR] [--tailscale BIN] [--no-start] [--api URL --token-file F]",
+    summary:
+      "install the systemd unit, config and state directories; with --api and --token-file also the agent token (0600) and a relay.yaml naming the API (managed mode)",
+    options: {
+      ...CONFIG,
+      ...HOST,
+      ...HELP,
+      "no-start": { type: "boolean" },
+      api: { type: "string" },
+      "token-file": { type: "string" },
+    },
     run: dataPlane("install"),
   },
   uninstall: {

@@ -28,6 +28,9 @@ export async function runDataPlaneCommand(
     case "install":
       return (await import("./install.ts")).installCommand(options, {
         start: values["no-start"] !== true,
+        configGiven: typeof values.config === "string",
+        ...(typeof values.api === "string" ? { api: values.api } : {}),
+        ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
       });
     case "uninstall":
       return (await import("./uninstall.ts")).uninstallCommand(options, host);

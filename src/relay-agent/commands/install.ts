@@ -6,6 +6,7 @@ import { realExec } from "../host/exec.ts";
 import { OfflineSystemd, RealSystemd, type Systemd } from "../host/systemd.ts";
 import { installAgent } from "../install/install.ts";
 import { unitLauncher } from "../install/launcher.ts";
+import { readTokenFile } from "../managed/token-file.ts";
 import type { CommonOptions } from "./options.ts";
 
 export function systemdFor(root: string): Systemd {
@@ -18,14 +19,36 @@ const CLI_SCRIPT = `${PACKAGE_ROOT}/bin/nat64-relay.js`;
 
 export async function installCommand(
   options: CommonOptions,
-  flags: { start: boolean },
+  flags: {
+    start: boolean;
+    /** --config was given: copy it; else managed mode writes the local file itself. */
+    configGiven?: boolean;
+    api?: string;
+    tokenFile?: string;
+  },
   systemd: Systemd = systemdFor(options.paths.root),
 ): Promise<number> {
+  let managed: { apiUrl: string; token: string } | undefined;
+  if (flags.api !== undefined || flags.tokenFile !== undefined) {
+    if (!flags.api || !/^https?:\/\/[^/]/.test(flags.api) || !flags.tokenFile) {
+      console.error(
+        "install: managed mode takes both --api URL (http:// or https://) and --token-file F (the relay's agent token)",
+      );
+      return 2;
+    }
+    const read = await readTokenFile(flags.tokenFile);
+    if (!read.ok) {
+      console.error(`install: ${read.reason}`);
+      return 1;
+    }
+    managed = { apiUrl: flags.api.replace(/\/+$/, ""), token: read.token };
+  }
   try {
     const report = await installAgent({
       paths: options.paths,
       systemd,
-      sourceConfig: options.configPath,
+      ...(managed && !flags.configGiven ? {} : { sourceConfig: options.configPath }),
+      ...(managed ? { managed } : {}),
       launcher: unitLauncher({
         execPath: realpathSync(process.execPath),
         binScript: realpathSync(CLI_SCRIPT),

@@ -1,6 +1,6 @@
 // `agent install` / `agent uninstall`: write the unit, the config and state directories, and a
 // record of exactly what was added, so uninstall removes that and nothing else.
-import { copyFile, mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
@@ -23,6 +23,11 @@ export interface InstallOptions {
   /** The command that starts nat64-relay in the unit (launcher.ts). */
   readonly launcher: readonly string[];
   readonly start: boolean;
+  /**
+   * Managed mode (docs/managed.md): the token goes to /etc/nat64-relay/agent-token (0600) and,
+   * unless a config is there or given, relay.yaml becomes the local file naming the API.
+   */
+  readonly managed?: { readonly apiUrl: string; readonly token: string };
 }
 
 export interface InstallReport {
@@ -76,6 +81,13 @@ export async function installAgent(options: InstallOptions): Promise<InstallRepo
     if (created.length) done.push(`created ${created.join(", ")}`);
   }
   const configPath = join(paths.etcDir, "relay.yaml");
+  if (options.managed) {
+    await installManagedFiles(options.managed, paths, configPath, !options.sourceConfig, {
+      files,
+      done,
+      kept,
+    });
+  }
   if (options.sourceConfig && resolve(options.sourceConfig) !== resolve(configPath)) {
     if (await exists(configPath)) {
       const same =
@@ -113,6 +125,48 @@ export async function installAgent(options: InstallOptions): Promise<InstallRepo
   };
   await writeFile(paths.installRecord, `${JSON.stringify(record, null, 2)}\n`);
   return { done, kept };
+}
+
+export const AGENT_TOKEN_FILE = "agent-token";
+
+/**
+ * Writes what managed mode needs: the agent token (0600, replaced when install wrote the old one,
+ * kept with a warning when the operator did) and, when no config is there or given, the local
+ * file `api:` + `tokenFile:`. Each file install creates goes into the record.
+ */
+async function installManagedFiles(
+  managed: { apiUrl: string; token: string },
+  paths: HostPaths,
+  configPath: string,
+  writeLocalFile: boolean,
+  into: { files: Set<string>; done: string[]; kept: string[] },
+): Promise<void> {
+  const tokenPath = join(paths.etcDir, AGENT_TOKEN_FILE);
+  const tokenText = `${managed.token}\n`;
+  const current = (await exists(tokenPath)) ? await readFile(tokenPath, "utf8") : undefined;
+  if (current !== tokenText) {
+    if (current !== undefined && !into.files.has(tokenPath)) {
+      into.kept.push(`${tokenPath} exists and was not written by install: kept`);
+    } else {
+      await writeFile(tokenPath, tokenText, { mode: 0o600 });
+      await chmod(tokenPath, 0o600);
+      into.files.add(tokenPath);
+      into.done.push(`wrote the agent token to ${tokenPath} (0600)`);
+    }
+  }
+  if (!writeLocalFile) return;
+  const local = `# Managed mode: the relay's config comes from the API (docs/managed.md).\napi: ${managed.apiUrl}\ntokenFile: ${onHost(paths, tokenPath)}\n`;
+  if (await exists(configPath)) {
+    if ((await readFile(configPath, "utf8")) !== local) {
+      into.kept.push(
+        `${configPath} exists: kept (for managed mode it needs api: ${managed.apiUrl})`,
+      );
+    }
+    return;
+  }
+  await writeFile(configPath, local);
+  into.files.add(configPath);
+  into.done.push(`wrote ${configPath} (managed: ${managed.apiUrl})`);
 }
 
 /** Removes what the install record lists; directories only when they are empty by then. */
