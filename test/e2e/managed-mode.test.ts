@@ -13,6 +13,8 @@ import { managedAgentFiles, setFakeIdentity } from "./lab/managed-agent.ts";
 import { labAvailable } from "./lab/require-lab.ts";
 import {
   type AgentFiles,
+  agentArgs,
+  cli,
   REPO,
   type RunningAgent,
   startAgent,
@@ -108,6 +110,22 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
       );
     });
 
+  /** `agent doctor --json` on the relay: its API link checks as [id, status, detail]. */
+  async function doctorLink(): Promise<string[][]> {
+    const doctor = await cli(lab, "relay", [
+      "agent",
+      "doctor",
+      "--json",
+      ...agentArgs(files, tailscale.binary),
+    ]);
+    const report = JSON.parse(doctor.stdout) as {
+      checks: { id: string; status: string; detail: string }[];
+    };
+    return report.checks
+      .filter((check) => check.id.startsWith("api-"))
+      .map((check) => [check.id, check.status, check.detail]);
+  }
+
   const resolvesToTarget = (name: string) => async () => {
     const answer = await digAaaa(lab, name);
     return answer.status === "NOERROR" && answer.addresses.join() === TARGET_AAAA;
@@ -136,6 +154,14 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
     const [node] = await nodes();
     expect(node).toMatchObject({ nodeId: "nRelay1", state: "up", upToDate: true });
     expect(node?.counters?.nat64_from_clients_packets).toBeGreaterThan(0);
+    const revision = (await control.call("GET", "/v1/agent/config", undefined, agentToken))
+      .body as {
+      revision: number;
+    };
+    expect(await doctorLink()).toEqual([
+      ["api-link", "pass", `${control.apiUrl} reachable, token valid`],
+      ["api-revision", "pass", `revision ${revision.revision} applied`],
+    ]);
   });
 
   it("a removed split domain: the name is REFUSED and the Tailscale fake's entry is gone", async () => {
@@ -246,5 +272,6 @@ describe.runIf(available)("managed mode end to end (API, agent, client in namesp
     );
     expect(await resolvesToTarget(`my-vps.${SPLIT}`)()).toBe(true);
     expect(await ping(lab, synthesized(ADDR.target), 2)).toBe(true);
+    expect((await doctorLink())[0]?.slice(0, 2)).toEqual(["api-link", "fail"]);
   });
 });

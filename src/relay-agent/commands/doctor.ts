@@ -6,6 +6,7 @@ import { runRelayDoctor } from "../doctor/relay-doctor.ts";
 import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { systemdFor } from "./install.ts";
+import { managedDoctorConfig } from "./managed-doctor.ts";
 import { type CommonOptions, loadResolvedConfig } from "./options.ts";
 import { readGeneratedPrefix } from "./prefix-state.ts";
 
@@ -18,27 +19,42 @@ export async function doctorCommand(
     host.tailscale && (await host.tailscale.available())
       ? await host.tailscale.ips().catch(() => [])
       : [];
-  const loaded = await loadResolvedConfig(options, {
-    prefix: () => readGeneratedPrefix(options.paths),
-    tailscaleIps: async () => tailscaleIps,
+  const generatedPrefix = await readGeneratedPrefix(options.paths);
+  const managed = await managedDoctorConfig(options, {
+    ...(generatedPrefix ? { generatedPrefix } : {}),
+    tailscaleIps,
   });
+  const loaded =
+    managed?.loaded ??
+    (await loadResolvedConfig(options, {
+      prefix: async () => generatedPrefix,
+      tailscaleIps: async () => tailscaleIps,
+    }));
   if (!loaded.ok) {
-    if (flags.json) console.log(JSON.stringify({ ok: false, checks: [], error: loaded.message }));
-    else console.error(`✘ config: ${loaded.message}`);
+    const linkChecks = managed?.linkChecks ?? [];
+    if (flags.json) {
+      console.log(JSON.stringify({ ok: false, checks: linkChecks, error: loaded.message }));
+    } else {
+      if (linkChecks.length) console.log(formatChecks(linkChecks));
+      console.error(`✘ config: ${loaded.message}`);
+    }
     return 1;
   }
-  const checks = await runRelayDoctor({
-    config: loaded.config,
-    paths: options.paths,
-    host,
-    systemd: systemdFor(options.paths.root),
-    query: queryDns,
-    ping: pingWith(host.exec),
-    taygaRunning: async () =>
-      (await pidsWithCommandLine(isTaygaWithConfig(options.paths.taygaConf))).length > 0,
-    ...(flags.probe ? { probeName: flags.probe } : {}),
-    ...(flags.server ? { server: flags.server } : {}),
-  });
+  const checks = [...(managed?.linkChecks ?? [])];
+  checks.push(
+    ...(await runRelayDoctor({
+      config: loaded.config,
+      paths: options.paths,
+      host,
+      systemd: systemdFor(options.paths.root),
+      query: queryDns,
+      ping: pingWith(host.exec),
+      taygaRunning: async () =>
+        (await pidsWithCommandLine(isTaygaWithConfig(options.paths.taygaConf))).length > 0,
+      ...(flags.probe ? { probeName: flags.probe } : {}),
+      ...(flags.server ? { server: flags.server } : {}),
+    })),
+  );
   const code = doctorExitCode(checks);
   console.log(
     flags.json ? JSON.stringify({ ok: code === 0, checks }, null, 2) : formatChecks(checks),

@@ -83,6 +83,17 @@ async function reasonOf(response: Response): Promise<string> {
   return `HTTP ${response.status}${text ? ` ${text.slice(0, 200).replace(/\s+/g, " ")}` : ""}`;
 }
 
+/** Socket error codes as people read them. */
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused (is the API running on that address?)",
+  ECONNRESET: "connection reset",
+  UND_ERR_SOCKET: "the connection closed before an answer",
+  ENOTFOUND: "no such host",
+  EAI_AGAIN: "the host name does not resolve right now",
+  EHOSTUNREACH: "no route to the host",
+  ENETUNREACH: "no route to the network",
+};
+
 function withTimeout(ms: number, signal: AbortSignal | undefined): AbortSignal {
   const timeout = AbortSignal.timeout(ms);
   return signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -122,7 +133,10 @@ export class HttpAgentApi implements AgentApi {
       const reason =
         (error as Error).name === "TimeoutError"
           ? `no answer within ${timeoutMs} ms`
-          : (cause?.code ?? cause?.message ?? (error as Error).message);
+          : ((cause?.code && NETWORK_REASONS[cause.code]) ??
+            cause?.code ??
+            cause?.message ??
+            (error as Error).message);
       throw new ApiUnavailableError(`${target.origin}: ${reason}`);
     }
   }
