@@ -39,8 +39,37 @@ export function identityFromStatus(status: unknown): IdentityRead {
   }
   return {
     ok: true,
-    identity: { nodeId: Self.ID, hostname: Self.HostName, addresses: Self.TailscaleIPs },
+    identity: {
+      nodeId: Self.ID,
+      hostname: reportableHostName(Self.HostName),
+      addresses: Self.TailscaleIPs,
+    },
   };
+}
+
+/**
+ * Self.HostName is the OS host name, which may hold characters a DNS label may not (`my_vps`,
+ * spaces, non-ASCII). The API's status schema accepts only RFC 1123 names (agent text never
+ * reaches an admin unchecked), so the agent reports a sanitized name, much as Tailscale derives
+ * MagicDNS names: lower case, other characters turned into hyphens, labels of at most 63
+ * characters without hyphens at their ends; "node" when nothing is left.
+ */
+export function reportableHostName(hostName: string): string {
+  const labels = hostName
+    .toLowerCase()
+    .split(".")
+    .map((label) =>
+      label
+        .replace(/[^a-z0-9-]+/g, "-")
+        .slice(0, 63)
+        .replace(/^-+|-+$/g, ""),
+    )
+    .filter((label) => label.length > 0);
+  const name = labels
+    .join(".")
+    .slice(0, 253)
+    .replace(/[.-]+$/, "");
+  return name || "node";
 }
 
 export async function readNodeIdentity(tailscale: TailscaleCli): Promise<IdentityRead> {

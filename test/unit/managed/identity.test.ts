@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { identityFromStatus } from "../../../src/relay-agent/managed/identity.ts";
+import { dnsNameProblems } from "../../../src/core/validation/dns-name.ts";
+import {
+  identityFromStatus,
+  reportableHostName,
+} from "../../../src/relay-agent/managed/identity.ts";
 
 describe("node identity from tailscale status --json", () => {
   it("reads the stable node id, host name and Tailscale IPs of Self", () => {
@@ -41,6 +45,30 @@ describe("node identity from tailscale status --json", () => {
     ).toEqual({
       ok: false,
       reason: "tailscale status --json has no usable Self (Self.ID: a stable node id)",
+    });
+  });
+
+  it("reports an OS host name that is no DNS name as one the API accepts (RFC 1123)", () => {
+    const cases: [string, string][] = [
+      ["edge-fra-1", "edge-fra-1"],
+      ["My_VPS", "my-vps"],
+      ["vps.Example.com", "vps.example.com"],
+      ["-edge_ 1-", "edge-1"],
+      ["café", "caf"],
+      ["___", "node"],
+      ["a..b.", "a.b"],
+      [`${"x".repeat(70)}.y`, `${"x".repeat(63)}.y`],
+    ];
+    expect(cases.map(([raw]) => reportableHostName(raw))).toEqual(cases.map(([, want]) => want));
+    for (const [, want] of cases) expect(dnsNameProblems(want)).toEqual([]);
+    expect(
+      identityFromStatus({
+        BackendState: "Running",
+        Self: { ID: "nAbc", HostName: "relay_node", TailscaleIPs: ["100.64.0.9"] },
+      }),
+    ).toEqual({
+      ok: true,
+      identity: { nodeId: "nAbc", hostname: "relay-node", addresses: ["100.64.0.9"] },
     });
   });
 });
