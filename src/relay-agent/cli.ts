@@ -87,9 +87,16 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     run: dataPlane("install"),
   },
   uninstall: {
-    synopsis: "[--config FILE] [--root DIR] [--tailscale BIN]",
-    summary: "remove everything install and apply added, nothing else",
-    options: { ...CONFIG, ...HOST, ...HELP },
+    synopsis: "[--config FILE] [--root DIR] [--state-dir DIR] [--tailscale BIN] [--purge]",
+    summary:
+      "remove everything install and apply added, nothing else; keeps config files edited since install and the generated NAT64 prefix (a reinstall reuses it) unless --purge",
+    options: {
+      ...CONFIG,
+      ...HOST,
+      ...HELP,
+      "state-dir": { type: "string" },
+      purge: { type: "boolean" },
+    },
     run: dataPlane("uninstall"),
   },
 };

@@ -33,6 +33,9 @@ export async function runDataPlaneCommand(
         ...(typeof values["token-file"] === "string" ? { tokenFile: values["token-file"] } : {}),
       });
     case "uninstall":
-      return (await import("./uninstall.ts")).uninstallCommand(options, host);
+      return (await import("./uninstall.ts")).uninstallCommand(
+        { ...options, purge: values.purge === true },
+        host,
+      );
   }
 }

@@ -1,17 +1,25 @@
-// `nat64-relay agent uninstall`: stop the unit, undo what apply changed on the host (table,
-// tun, routes, sysctls, advertised route), remove what install wrote. Nothing else.
+// `nat64-relay agent uninstall [--purge]`: stop the unit, undo what apply changed on the host
+// (table, tun, routes, sysctls, advertised route), remove what install wrote. Nothing else. Like
+// `apt remove`, it keeps what a reinstall needs to pick up where it left off: config files the
+// operator edited, and the generated NAT64 prefix (a new one would no longer match the subnet
+// route the tailnet admin approved). `--purge` removes those too.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 import type { Systemd } from "../host/systemd.ts";
-import { readInstallRecord, uninstallAgent } from "../install/install.ts";
+import {
+  type KeptFile,
+  keepResidue,
+  readInstallRecord,
+  uninstallAgent,
+} from "../install/install.ts";
 import { fastPathRecordPath } from "../nat64/runtime.ts";
 import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { removeIfEmpty, teardownDataPlane } from "../resources/plan.ts";
 import { readRecord } from "../resources/record.ts";
-import { PREFIX_FILE } from "../state/prefix-store.ts";
+import { DEFAULT_STATE_DIR, PREFIX_FILE, readKeptPrefix } from "../state/prefix-store.ts";
 import { systemdFor } from "./install.ts";
 import type { CommonOptions } from "./options.ts";
 
@@ -29,8 +37,35 @@ async function stopStrayTayga(confPath: string): Promise<number[]> {
   return pids;
 }
 
+export interface UninstallOptions extends CommonOptions {
+  /** Also remove edited config files and the generated prefix. */
+  readonly purge?: boolean;
+}
+
+/** The command that removes what was kept, with the options this run was given. */
+function purgeCommand(options: UninstallOptions): string {
+  const { root, stateDir } = options.paths;
+  const rootFlag = root === "/" ? "" : ` --root ${root}`;
+  const stateFlag = stateDir === join(root, DEFAULT_STATE_DIR) ? "" : ` --state-dir ${stateDir}`;
+  return `nat64-relay agent uninstall --purge${rootFlag}${stateFlag}`;
+}
+
+/** The generated prefix, kept unless purging: removing it would change every AAAA answer. */
+async function keepOrRemovePrefix(options: UninstallOptions): Promise<KeptFile | undefined> {
+  const path = join(options.paths.stateDir, PREFIX_FILE);
+  const prefix = await readKeptPrefix(options.paths.stateDir);
+  if (prefix && !options.purge) {
+    return {
+      path,
+      reason: `the generated NAT64 prefix ${prefix}: a reinstall reuses it, so the subnet route approved for it still matches`,
+    };
+  }
+  await rm(path, { force: true });
+  return undefined;
+}
+
 export async function uninstallCommand(
-  options: CommonOptions,
+  options: UninstallOptions,
   host: DataPlaneHost,
   systemd: Systemd = systemdFor(options.paths.root),
 ): Promise<number> {
@@ -38,7 +73,8 @@ export async function uninstallCommand(
   // Which directories install created: uninstallAgent cannot remove the state directory yet
   // (the data plane's files are still in it), so that is retried at the end.
   const installedDirs = (await readInstallRecord(paths.installRecord))?.dirs ?? [];
-  const unit = await uninstallAgent({ paths, systemd });
+  const unit = await uninstallAgent({ paths, systemd, purge: options.purge === true });
+  const kept = [...unit.kept];
   const stray = await stopStrayTayga(paths.taygaConf);
   // The fast path first: it is attached to the tun the data plane teardown deletes.
   const fast = await applyFastPath(
@@ -57,9 +93,14 @@ export async function uninstallCommand(
   if (plane.failed.length === 0) {
     await rm(paths.dataPlaneRecord, { force: true });
     // The agent's own state files; the directories only if we created them and they are empty.
-    await rm(join(paths.stateDir, PREFIX_FILE), { force: true });
+    const prefix = await keepOrRemovePrefix(options);
+    if (prefix) kept.push(prefix);
     await rm(paths.guardState, { force: true });
-    const created = [...new Set([...installedDirs, ...record.stateDirs])];
+  }
+  // Written before the directories go, so the state directory holding it stays.
+  const created = [...new Set([...installedDirs, ...record.stateDirs])];
+  if (kept.length) kept.push(await keepResidue(paths, kept, created));
+  if (plane.failed.length === 0) {
     for (const dir of created.sort((a, b) => b.length - a.length)) {
       if (await removeIfEmpty(dir)) plane.done.push(`removed ${dir}`);
     }
@@ -71,7 +112,13 @@ export async function uninstallCommand(
   ]) {
     console.log(`✔ ${line}`);
   }
+  for (const file of kept) console.log(`• kept ${file.path}: ${file.reason}`);
+  if (kept.length) {
+    console.log(`To remove what was kept as well: ${purgeCommand(options)}`);
+  }
   for (const line of [...unit.failed, ...plane.failed]) console.error(`✘ ${line}`);
-  if (unit.done.length + plane.done.length + stray.length === 0) console.log("nothing to remove.");
+  if (unit.done.length + plane.done.length + stray.length + kept.length === 0) {
+    console.log("nothing to remove.");
+  }
   return unit.failed.length + plane.failed.length ? 1 : 0;
 }

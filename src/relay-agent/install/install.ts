@@ -1,6 +1,9 @@
 // `agent install` / `agent uninstall`: write the unit, the config and state directories, and a
-// record of exactly what was added, so uninstall removes that and nothing else.
-import { chmod, copyFile, mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+// record of exactly what was added, so uninstall removes that and nothing else. Like dpkg's
+// conffiles, the record keeps a hash of each file as written: a file the operator edited since is
+// theirs, so neither a reinstall nor an uninstall replaces it (only `uninstall --purge` removes it).
+import { createHash } from "node:crypto";
+import { chmod, mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
@@ -10,6 +13,8 @@ import { renderUnit } from "./unit.ts";
 export interface InstallRecord {
   /** Files install created (never files that were there before). */
   readonly files: readonly string[];
+  /** SHA-256 (hex) of each file's content as install wrote it; absent in records before hashes. */
+  readonly hashes?: Readonly<Record<string, string>>;
   /** Directories install created, outermost first. */
   readonly dirs: readonly string[];
   readonly unitEnabled: boolean;
@@ -68,63 +73,112 @@ export async function readInstallRecord(path: string): Promise<InstallRecord | u
   }
 }
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** Path → hash of the content install wrote ("" when an older record has no hash). */
+type OwnedFiles = Map<string, string>;
+
+function ownedFiles(record: InstallRecord | undefined): OwnedFiles {
+  return new Map((record?.files ?? []).map((file) => [file, record?.hashes?.[file] ?? ""]));
+}
+
+async function readIfThere(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Who a file on disk belongs to: nobody yet, install (as written), or the operator. */
+async function ownership(
+  path: string,
+  owned: OwnedFiles,
+): Promise<{ state: "absent" | "ours" | "edited" | "foreign"; text?: string }> {
+  const text = await readIfThere(path);
+  if (text === undefined) return { state: "absent" };
+  if (!owned.has(path)) return { state: "foreign", text };
+  return { state: owned.get(path) === sha256(text) ? "ours" : "edited", text };
+}
+
+interface Placement {
+  readonly owned: OwnedFiles;
+  readonly done: string[];
+  readonly kept: string[];
+}
+
+/**
+ * Writes `text` to `path` unless the file there is the operator's: one install did not write,
+ * or one it wrote and the operator edited since. Those are kept, with the reason.
+ */
+async function placeFile(
+  path: string,
+  text: string,
+  into: Placement,
+  how: { done: string; foreign: string; mode?: number },
+): Promise<void> {
+  const { state, text: current } = await ownership(path, into.owned);
+  if (current === text) return;
+  if (state === "foreign") {
+    into.kept.push(how.foreign);
+    return;
+  }
+  if (state === "edited") {
+    into.kept.push(`${path} was edited since install wrote it: kept`);
+    return;
+  }
+  await writeFile(path, text, how.mode === undefined ? {} : { mode: how.mode });
+  if (how.mode !== undefined) await chmod(path, how.mode);
+  into.owned.set(path, sha256(text));
+  into.done.push(how.done);
+}
+
+async function writeInstallRecord(path: string, record: InstallRecord): Promise<void> {
+  await writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
+}
+
 export async function installAgent(options: InstallOptions): Promise<InstallReport> {
   const { paths, systemd } = options;
   const previous = await readInstallRecord(paths.installRecord);
-  const files = new Set(previous?.files ?? []);
+  const into: Placement = { owned: ownedFiles(previous), done: [], kept: [] };
   const dirs = [...(previous?.dirs ?? [])];
-  const done: string[] = [];
-  const kept: string[] = [];
   for (const dir of [paths.etcDir, paths.stateDir, dirname(paths.unitFile)]) {
     const created = await makeDirs(dir);
     dirs.push(...created.filter((d) => !dirs.includes(d)));
-    if (created.length) done.push(`created ${created.join(", ")}`);
+    if (created.length) into.done.push(`created ${created.join(", ")}`);
   }
   const configPath = join(paths.etcDir, "relay.yaml");
   if (options.managed) {
-    await installManagedFiles(options.managed, paths, configPath, !options.sourceConfig, {
-      files,
-      done,
-      kept,
-    });
+    await installManagedFiles(options.managed, paths, configPath, !options.sourceConfig, into);
   }
   if (options.sourceConfig && resolve(options.sourceConfig) !== resolve(configPath)) {
-    if (await exists(configPath)) {
-      const same =
-        (await readFile(configPath, "utf8")) === (await readFile(options.sourceConfig, "utf8"));
-      if (!same) kept.push(`${configPath} exists and differs from ${options.sourceConfig}: kept`);
-    } else {
-      await copyFile(options.sourceConfig, configPath);
-      files.add(configPath);
-      done.push(`installed ${options.sourceConfig} as ${configPath}`);
-    }
+    await placeFile(configPath, await readFile(options.sourceConfig, "utf8"), into, {
+      done: `installed ${options.sourceConfig} as ${configPath}`,
+      foreign: `${configPath} exists and differs from ${options.sourceConfig}: kept`,
+      // As cp would: a config holding secrets stays as private as its source.
+      mode: (await stat(options.sourceConfig)).mode & 0o777,
+    });
   }
   const unit = renderUnit({
     launcher: options.launcher,
     configPath: onHost(paths, configPath),
   });
-  const unitExisted = await exists(paths.unitFile);
-  const currentUnit = unitExisted ? await readFile(paths.unitFile, "utf8") : undefined;
-  if (currentUnit !== unit) {
-    if (unitExisted && !files.has(paths.unitFile)) {
-      kept.push(`${paths.unitFile} exists and was not written by install: kept`);
-    } else {
-      await writeFile(paths.unitFile, unit);
-      files.add(paths.unitFile);
-      done.push(`wrote ${paths.unitFile}`);
-    }
-  }
+  await placeFile(paths.unitFile, unit, into, {
+    done: `wrote ${paths.unitFile}`,
+    foreign: `${paths.unitFile} exists and was not written by install: kept`,
+  });
   await systemd.daemonReload();
   const wasEnabled = await systemd.isEnabled(UNIT_NAME);
   await systemd.enable(UNIT_NAME, options.start);
-  done.push(`enabled ${UNIT_NAME}${options.start ? " and started it" : ""}`);
-  const record: InstallRecord = {
-    files: [...files],
+  into.done.push(`enabled ${UNIT_NAME}${options.start ? " and started it" : ""}`);
+  await writeInstallRecord(paths.installRecord, {
+    files: [...into.owned.keys()],
+    hashes: Object.fromEntries(into.owned),
     dirs,
     unitEnabled: (previous?.unitEnabled ?? false) || !wasEnabled,
-  };
-  await writeFile(paths.installRecord, `${JSON.stringify(record, null, 2)}\n`);
-  return { done, kept };
+  });
+  return { done: into.done, kept: into.kept };
 }
 
 export const AGENT_TOKEN_FILE = "agent-token";
@@ -139,66 +193,111 @@ async function installManagedFiles(
   paths: HostPaths,
   configPath: string,
   writeLocalFile: boolean,
-  into: { files: Set<string>; done: string[]; kept: string[] },
+  into: Placement,
 ): Promise<void> {
   const tokenPath = join(paths.etcDir, AGENT_TOKEN_FILE);
-  const tokenText = `${managed.token}\n`;
-  const current = (await exists(tokenPath)) ? await readFile(tokenPath, "utf8") : undefined;
-  if (current !== tokenText) {
-    if (current !== undefined && !into.files.has(tokenPath)) {
-      into.kept.push(`${tokenPath} exists and was not written by install: kept`);
-    } else {
-      await writeFile(tokenPath, tokenText, { mode: 0o600 });
-      await chmod(tokenPath, 0o600);
-      into.files.add(tokenPath);
-      into.done.push(`wrote the agent token to ${tokenPath} (0600)`);
-    }
-  }
+  await placeFile(tokenPath, `${managed.token}\n`, into, {
+    done: `wrote the agent token to ${tokenPath} (0600)`,
+    foreign: `${tokenPath} exists and was not written by install: kept`,
+    mode: 0o600,
+  });
   if (!writeLocalFile) return;
   const local = `# Managed mode: the relay's config comes from the API (docs/managed.md).\napi: ${managed.apiUrl}\ntokenFile: ${onHost(paths, tokenPath)}\n`;
-  if (await exists(configPath)) {
-    if ((await readFile(configPath, "utf8")) !== local) {
-      into.kept.push(
-        `${configPath} exists: kept (for managed mode it needs api: ${managed.apiUrl})`,
-      );
-    }
-    return;
-  }
-  await writeFile(configPath, local);
-  into.files.add(configPath);
-  into.done.push(`wrote ${configPath} (managed: ${managed.apiUrl})`);
+  await placeFile(configPath, local, into, {
+    done: `wrote ${configPath} (managed: ${managed.apiUrl})`,
+    foreign: `${configPath} exists: kept (for managed mode it needs api: ${managed.apiUrl})`,
+  });
 }
 
-/** Removes what the install record lists; directories only when they are empty by then. */
+/** A file uninstall left in place, and why. */
+export interface KeptFile {
+  readonly path: string;
+  readonly reason: string;
+  /** For a file install wrote: its hash as written, for the record a later `--purge` reads. */
+  readonly hash?: string;
+}
+
+export interface UninstallReport {
+  readonly done: string[];
+  readonly failed: string[];
+  readonly kept: KeptFile[];
+}
+
+/**
+ * Removes what the install record lists, and the record; directories only when they are empty by
+ * then (all of them stay when a file is kept). A file the operator edited since install wrote it
+ * is kept unless `purge`: the caller records it again (keepResidue) so a later `--purge` still
+ * finds it.
+ */
 export async function uninstallAgent(options: {
   paths: HostPaths;
   systemd: Systemd;
-}): Promise<{ done: string[]; failed: string[] }> {
+  purge?: boolean;
+}): Promise<UninstallReport> {
   const { paths, systemd } = options;
   const record = await readInstallRecord(paths.installRecord);
-  const done: string[] = [];
-  const failed: string[] = [];
-  if (!record) return { done, failed };
+  const report: UninstallReport = { done: [], failed: [], kept: [] };
+  if (!record) return report;
   if (record.unitEnabled) {
     try {
       await systemd.disable(UNIT_NAME);
-      done.push(`stopped and disabled ${UNIT_NAME}`);
+      report.done.push(`stopped and disabled ${UNIT_NAME}`);
     } catch (error) {
-      failed.push(`disable ${UNIT_NAME}: ${(error as Error).message}`);
+      report.failed.push(`disable ${UNIT_NAME}: ${(error as Error).message}`);
     }
   }
-  for (const file of record.files) {
+  const owned = ownedFiles(record);
+  for (const [file, hash] of owned) {
+    const { state } = await ownership(file, owned);
+    if (state === "absent") continue;
+    if (state === "edited" && !options.purge) {
+      report.kept.push({
+        path: file,
+        hash,
+        reason: hash
+          ? "edited since install wrote it"
+          : "written by an older install that recorded no hash, so it may have been edited",
+      });
+      continue;
+    }
     await rm(file, { force: true });
-    done.push(`removed ${file}`);
+    report.done.push(`removed ${file}`);
   }
   await rm(paths.installRecord, { force: true });
   await systemd.daemonReload().catch(() => {});
+  // A kept file keeps its directories; the caller removes them with the residue in mind.
+  if (report.kept.length) return report;
   for (const dir of [...record.dirs].reverse()) {
     const removed = await rmdir(dir).then(
       () => true,
       () => false,
     );
-    if (removed) done.push(`removed ${dir}`);
+    if (removed) report.done.push(`removed ${dir}`);
   }
-  return { done, failed };
+  return report;
+}
+
+/**
+ * After an uninstall that kept something: a record of the kept files and of the directories the
+ * agent created that are still there (the state directory again, if it had gone), so a reinstall
+ * and a later `uninstall --purge` know them (dpkg's "config-files" state). Returns that record.
+ */
+export async function keepResidue(
+  paths: HostPaths,
+  kept: readonly KeptFile[],
+  createdDirs: readonly string[],
+): Promise<KeptFile> {
+  await mkdir(paths.stateDir, { recursive: true });
+  const files = kept.filter((file) => file.hash !== undefined);
+  const dirs: string[] = [];
+  for (const dir of [...new Set(createdDirs)].sort((a, b) => a.length - b.length)) {
+    if (await exists(dir)) dirs.push(dir);
+  }
+  await writeInstallRecord(paths.installRecord, {
+    files: files.map((file) => file.path),
+    hashes: Object.fromEntries(files.map((file) => [file.path, file.hash ?? ""])),
+    dirs,
+    unitEnabled: false,
+  });
+  return { path: paths.installRecord, reason: "what was kept, for `--purge`" };
 }
