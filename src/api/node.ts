@@ -81,9 +81,19 @@ export async function startNodeApi(
   // Assigned once the bot has started; reconcile runs and agent reports update its messages.
   let slackBot: NodeSlackBot | undefined;
   const metrics = new ApiMetrics();
+  // A node going down or coming back changes the nameservers: reconcile then, not at the next
+  // periodic run. Checked once per report interval, from the database only, against the nodes
+  // the last reconcile saw (each run takes a fresh look first): after a restart with the agents
+  // silent for a while, their return is a change, not the baseline.
+  const liveness = new NodeLivenessWatch(
+    database,
+    now,
+    nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
+  );
   const runner = new ReconcileRunner(
     observedReconcile(
       async () => {
+        await liveness.check();
         const report = await reconcile({
           database,
           tailscale,
@@ -168,13 +178,6 @@ export async function startNodeApi(
   );
   runner.start(env.RECONCILE_INTERVAL_SECONDS * 1000);
   runner.request(0);
-  // A node going down or coming back changes the nameservers: reconcile then, not at the next
-  // periodic run. Checked once per report interval, from the database only.
-  const liveness = new NodeLivenessWatch(
-    database,
-    now,
-    nodeStaleSecondsOf(env.AGENT_REPORT_INTERVAL_SECONDS),
-  );
   const livenessTimer = setInterval(() => {
     liveness.check().then(
       (changed) => changed && runner.request(0),

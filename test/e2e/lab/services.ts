@@ -33,24 +33,36 @@ function collect(child: ChildProcess): { text: () => string } {
   return { text: () => text };
 }
 
-export async function startNsd(lab: Lab): Promise<ChildProcess> {
+/** The real zone's records under `suffix` (nsd zone file text). */
+function realZone(suffix: string): string {
+  return [
+    `$ORIGIN ${suffix}.`,
+    "$TTL 60",
+    "@ IN SOA ns1 hostmaster 1 3600 600 86400 60",
+    "@ IN NS ns1",
+    `ns1 IN A ${ADDR.upstream}`,
+    `my-vps IN A ${ADDR.target}`,
+    // A host on the relay's LAN (not an egress interface): the pool must not leave that way.
+    `lan-host IN A ${ADDR.lan}`,
+    `alias IN CNAME my-vps`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * nsd as the upstream: the real zone under REAL (and under each of `alsoRealSuffixes`, same
+ * records), plus the leaky copy of the split zone.
+ */
+export async function startNsd(
+  lab: Lab,
+  options: { alsoRealSuffixes?: readonly string[] } = {},
+): Promise<ChildProcess> {
   const dir = join(lab.dir, "nsd");
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(dir, "real.zone"),
-    [
-      `$ORIGIN ${REAL}.`,
-      "$TTL 60",
-      "@ IN SOA ns1 hostmaster 1 3600 600 86400 60",
-      "@ IN NS ns1",
-      `ns1 IN A ${ADDR.upstream}`,
-      `my-vps IN A ${ADDR.target}`,
-      // A host on the relay's LAN (not an egress interface): the pool must not leave that way.
-      `lan-host IN A ${ADDR.lan}`,
-      `alias IN CNAME my-vps`,
-      "",
-    ].join("\n"),
-  );
+  const suffixes = [REAL, ...(options.alsoRealSuffixes ?? [])];
+  for (const [index, suffix] of suffixes.entries()) {
+    await writeFile(join(dir, index === 0 ? "real.zone" : `real-${index}.zone`), realZone(suffix));
+  }
   // A plain authoritative server for the split zone: what a wrong split-DNS target looks like.
   await writeFile(
     join(dir, "leaky.zone"),
@@ -81,9 +93,11 @@ export async function startNsd(lab: Lab): Promise<ChildProcess> {
       "  verbosity: 1",
       "remote-control:",
       "  control-enable: no",
-      "zone:",
-      `  name: ${REAL}`,
-      "  zonefile: real.zone",
+      ...suffixes.flatMap((suffix, index) => [
+        "zone:",
+        `  name: ${suffix}`,
+        `  zonefile: ${index === 0 ? "real.zone" : `real-${index}.zone`}`,
+      ]),
       "zone:",
       `  name: ${SPLIT}`,
       "  zonefile: leaky.zone",

@@ -4,6 +4,9 @@
 //   relay   up0  198.18.2.1/24  ──  upstream up0 198.18.2.2/24 (nsd)
 //   relay   lan0 198.18.3.1/24 fdec:3::1/64  ──  lan lan0 198.18.3.2/24 fdec:3::2/64
 //     (optional, `Lab.create({ lan: true })`: a host on the relay's LAN, not on the tailnet)
+//   relay   ctl0 198.18.5.1/24  ──  control ctl0 198.18.5.2/24
+//     (optional, `Lab.create({ control: true })`: the control plane's own namespace; with a
+//     second relay also relay2 ctl1 198.18.6.1/24 ── control ctl1 198.18.6.2/24)
 // Traffic only ever goes to these namespaces. The target has no route back to the NAT64 pool:
 // without masquerade its answers go nowhere, as on a real tailnet.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -30,6 +33,10 @@ export const ADDR = {
   lan6: "fdec:3::2",
   relay2Up: "198.18.4.1",
   upstream2: "198.18.4.2",
+  relayCtl: "198.18.5.1",
+  control: "198.18.5.2",
+  relay2Ctl: "198.18.6.1",
+  control2: "198.18.6.2",
 } as const;
 
 export const LAN_NET = "198.18.3.0/24";
@@ -46,7 +53,7 @@ export function synthesized(ipv4: string): string {
   return `${PREFIX.slice(0, PREFIX.indexOf("::/"))}::${ipv4}`;
 }
 
-export type Role = "client" | "relay" | "target" | "upstream" | "lan" | "relay2";
+export type Role = "client" | "relay" | "target" | "upstream" | "lan" | "relay2" | "control";
 
 export interface LabOptions {
   /** Adds the LAN namespace: a host beside the relay that is not on the tailnet. */
@@ -56,6 +63,11 @@ export interface LabOptions {
    * run the API): relay2 up1 198.18.4.1/24 ── upstream up1 198.18.4.2/24.
    */
   readonly secondRelay?: boolean;
+  /**
+   * Adds the control namespace (the API, the bot and the fakes of Tailscale and Slack), linked
+   * to the relay (and the second relay) only: relay ctl0 ── control ctl0, relay2 ctl1 ── ctl1.
+   */
+  readonly control?: boolean;
 }
 
 export class Lab {
@@ -76,6 +88,7 @@ export class Lab {
       upstream: `n64e2e-${id}-u`,
       lan: `n64e2e-${id}-l`,
       relay2: `n64e2e-${id}-r2`,
+      control: `n64e2e-${id}-k`,
     };
     this.roles = [
       "client",
@@ -84,6 +97,7 @@ export class Lab {
       "upstream",
       ...(options.lan ? ["lan" as const] : []),
       ...(options.secondRelay ? ["relay2" as const] : []),
+      ...(options.control ? ["control" as const] : []),
     ];
   }
 
@@ -197,6 +211,25 @@ export class Lab {
     await writeFile(join("/etc/netns", client, "resolv.conf"), `nameserver ${ADDR.relay6}\n`);
     if (this.roles.includes("lan")) await this.buildLan();
     if (this.roles.includes("relay2")) await this.buildSecondRelay();
+    if (this.roles.includes("control")) await this.buildControl();
+  }
+
+  /** The control namespace and its links to the relay nodes (nothing else reaches it). */
+  private async buildControl(): Promise<void> {
+    const { relay, relay2, control } = this.ns;
+    await this.ip(["netns", "add", control]);
+    await this.ip(["-n", control, "link", "set", "lo", "up"]);
+    const links: [string, string, string, string][] = [
+      ["ctl0", relay, ADDR.relayCtl, ADDR.control],
+    ];
+    if (this.roles.includes("relay2")) links.push(["ctl1", relay2, ADDR.relay2Ctl, ADDR.control2]);
+    for (const [dev, node, nodeAddress, controlAddress] of links) {
+      await this.veth(dev, node, control);
+      await this.ip(["-n", node, "addr", "add", `${nodeAddress}/24`, "dev", dev]);
+      await this.ip(["-n", control, "addr", "add", `${controlAddress}/24`, "dev", dev]);
+      await this.ip(["-n", node, "link", "set", dev, "up"]);
+      await this.ip(["-n", control, "link", "set", dev, "up"]);
+    }
   }
 
   private async buildSecondRelay(): Promise<void> {

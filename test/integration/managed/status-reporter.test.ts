@@ -138,6 +138,38 @@ describe("status reports (real API over loopback)", () => {
     expect((await nodes()).map((node) => node.state)).toEqual(["up", "up"]);
   });
 
+  it("brings the nodes back as nameservers when they report again to an API restarted while they were silent", async () => {
+    const token = await api.createRelay("edge", { prefix: PREFIX });
+    await api.addDomain("r9929", "edge");
+    const both = "100.64.0.1,100.64.0.2";
+    for (const n of [1, 2]) reporterFor(token, n).start();
+    await eventually(
+      "both nodes as nameservers",
+      () => api.fake.splitDns.r9929?.join(",") === both,
+    );
+    for (const reporter of reporters.splice(0)) await reporter.stop();
+    await api.stop();
+    // Silent for more than 3 intervals: the restarted API starts with both nodes down.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await api.start();
+    // Within the first liveness interval: the first node returns and a reconcile runs (seeing
+    // only the first node), then the second node returns. Its return is a change against what
+    // that reconcile saw, though no liveness check saw it down.
+    const first = reporterFor(token, 1);
+    await first.reportSoon();
+    expect((await api.call("POST", "/v1/sync")).status).toBe(200);
+    expect(api.fake.splitDns.r9929).toEqual(["100.64.0.1"]);
+    const second = reporterFor(token, 2);
+    await second.reportSoon();
+    first.start();
+    second.start();
+    await eventually(
+      "the second node to come back as a nameserver",
+      () => api.fake.splitDns.r9929?.join(",") === both,
+      10_000,
+    );
+  });
+
   it("stops reporting on a revoked token with one clear line", async () => {
     const token = await api.createRelay("edge", { prefix: PREFIX });
     const log = new RecordingLog();
