@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { signSlackRequest } from "../../../src/bot/http/verify-signature.ts";
 import { FakeSlackApi } from "../../fakes/slack-api.ts";
+import { buttonPressBody, buttonValue, slashCommandBody } from "../../fakes/slack-requests.ts";
 import type { FakeTailscaleApi } from "../../fakes/tailscale-api.ts";
 
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -92,21 +93,8 @@ export function describeBotSuite(name: string, makeHarness: () => Promise<BotHar
     function commandBody(text: string, user = ALLOWED, channel = CHANNEL) {
       requests += 1;
       const id = `cmd${requests}`;
-      const body = new URLSearchParams({
-        token: "deprecated-verification-token",
-        team_id: TEAM,
-        team_domain: "test",
-        channel_id: channel,
-        channel_name: "relay",
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command: "/relay",
-        text,
-        api_app_id: "A0TEST",
-        response_url: h.responseUrl(id),
-        trigger_id: "1.2.3",
-      }).toString();
-      return { id, body };
+      const where = { team: TEAM, channel, user, responseUrl: h.responseUrl(id) };
+      return { id, body: slashCommandBody(where, text) };
     }
 
     /** Runs `/relay <text>` as `user` and answers the replies to its response_url. */
@@ -138,34 +126,12 @@ export function describeBotSuite(name: string, makeHarness: () => Promise<BotHar
       user: string,
       rewriteValue: (value: Record<string, unknown>) => Record<string, unknown> = (v) => v,
     ) {
-      const buttons = message.blocks.flatMap(
-        (block) => (block.elements as { action_id?: string; value?: string }[] | undefined) ?? [],
-      );
-      const button = buttons.find((element) => element.action_id === actionId);
-      if (!button?.value) throw new Error(`no button ${actionId}`);
+      const value = JSON.parse(buttonValue(message.blocks, actionId));
       requests += 1;
       const id = `act${requests}`;
-      const payload = {
-        type: "block_actions",
-        team: { id: TEAM, domain: "test" },
-        user: { id: user, team_id: TEAM },
-        api_app_id: "A0TEST",
-        container: { type: "message", message_ts: message.ts, channel_id: CHANNEL },
-        channel: { id: CHANNEL, name: "relay" },
-        message: { ts: message.ts, type: "message", text: "", blocks: message.blocks },
-        response_url: h.responseUrl(id),
-        trigger_id: "4.5.6",
-        actions: [
-          {
-            type: "button",
-            action_id: actionId,
-            block_id: "remove_domain",
-            value: JSON.stringify(rewriteValue(JSON.parse(button.value))),
-            action_ts: "1700000000.1",
-          },
-        ],
-      };
-      const response = await signed(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
+      const where = { team: TEAM, channel: CHANNEL, user, responseUrl: h.responseUrl(id) };
+      const body = buttonPressBody(where, message, actionId, JSON.stringify(rewriteValue(value)));
+      const response = await signed(body);
       expect(response.status).toBe(200);
       return id;
     }
