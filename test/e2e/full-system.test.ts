@@ -27,7 +27,7 @@ import {
   stopProcess,
   waitFor,
 } from "./lab/services.ts";
-import { LAB_OPERATOR, LabSlack, labSlackEnv } from "./lab/slack-requests.ts";
+import { LAB_BOT_TOKEN, LAB_OPERATOR, LabSlack, labSlackEnv } from "./lab/slack-requests.ts";
 import { ADDR, Lab, POOL, PREFIX, SPLIT, synthesized } from "./lab/topology.ts";
 
 const available = labAvailable();
@@ -122,7 +122,7 @@ describe.runIf(available)("the full system, driven from Slack (namespaces)", () 
     await startTargetServer(lab);
     control = new ControlPlane(lab, ADDR.control, "control");
     await control.startFakeTailscale(DEVICES);
-    await control.startFakeSlack(labSlackEnv(control).SLACK_BOT_TOKEN ?? "");
+    await control.startFakeSlack(LAB_BOT_TOKEN);
     await control.startApi(apiEnv());
     slack = new LabSlack(control);
     // Creating the relay is the operator's API/CLI step (docs/managed.md); Slack adds domains.
