@@ -1,7 +1,6 @@
 // `nat64-relay agent doctor`: the seed's verification checklist, run on the relay, each failure
 // mapped to its cause and fix.
 
-import { readFile } from "node:fs/promises";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
 import { parseHostPort } from "../../core/host-port.ts";
 import { cidr } from "../../core/ip.ts";
@@ -16,16 +15,11 @@ import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
 import { readFastPathRecord } from "../resources/accelerators/fast-path/controller.ts";
 import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
 import { fastPathCheck } from "../resources/accelerators/fast-path/doctor-check.ts";
+import { ADVERTISED_CHECK_ID } from "../resources/advertised-routes.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
-import {
-  type DesiredDataPlane,
-  desiredDataPlane,
-  emptyDataPlane,
-} from "../resources/desired-state.ts";
-import { filesResource } from "../resources/files.ts";
-import { nftTableResource } from "../resources/nft-table.ts";
-import { EMPTY_RECORD } from "../resources/record.ts";
-import { sysctlsResource } from "../resources/sysctls.ts";
+import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
+import { planHealth } from "../resources/plan.ts";
+import { EMPTY_RECORD, readRecord } from "../resources/record.ts";
 import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
@@ -140,149 +134,69 @@ async function dnsChecks(
   return { checks, addresses: [...new Set([...aaaaAddresses(udp), ...aaaaAddresses(tcp)])] };
 }
 
-async function tailscaleChecks(deps: RelayDoctorDeps): Promise<CheckResult[]> {
+/**
+ * Whether the control plane approved the prefix. Advertising it is the advertised-routes
+ * resource's part (its check comes with the host checks); approval is not something apply does.
+ */
+async function approvalCheck(
+  deps: RelayDoctorDeps,
+  host: readonly CheckResult[],
+): Promise<CheckResult> {
   const title = `prefix ${deps.config.prefix} advertised and approved`;
   const tailscale = deps.host.tailscale;
-  if (!deps.config.advertise) return [skip("route", title, "advertise: false")];
+  if (!deps.config.advertise) return skip("route", title, "advertise: false");
   if (!tailscale || !(await tailscale.available())) {
-    return [
-      warn(
-        "route",
-        title,
-        "tailscale CLI not found: cannot check",
-        "install tailscale, or advertise and approve the prefix yourself",
-      ),
-    ];
+    return warn(
+      "route",
+      title,
+      "tailscale CLI not found: cannot check",
+      "install tailscale, or advertise and approve the prefix yourself",
+    );
   }
-  const advertised = await tailscale.advertisedRoutes();
-  if (!includesCidr(advertised, deps.config.prefix)) {
-    return [
-      fail(
-        "route",
-        title,
-        `advertised: ${advertised.join(", ") || "none"}`,
-        "the relay does not advertise the prefix: clients resolve names but have no route",
-        "run `nat64-relay agent apply` (it merges the prefix into --advertise-routes)",
-      ),
-    ];
+  const advertised = host.find((check) => check.id === ADVERTISED_CHECK_ID);
+  if (advertised && advertised.status !== "pass") {
+    return skip("route", title, "not advertised (see above): nothing to approve yet");
   }
   const status = (await tailscale.status()) as {
     Self?: { PrimaryRoutes?: string[] | null; AllowedIPs?: string[] | null };
   };
   const approved = [...(status.Self?.PrimaryRoutes ?? []), ...(status.Self?.AllowedIPs ?? [])];
   if (!includesCidr(approved, deps.config.prefix)) {
-    return [
-      fail(
-        "route",
-        title,
-        "advertised but not approved",
-        "resolves but no traffic: the route is not approved in the admin console (or by autoApprovers)",
-        "approve the route (admin console, API, or ACL autoApprovers); Linux clients also need `tailscale set --accept-routes`",
-      ),
-    ];
+    return fail(
+      "route",
+      title,
+      "advertised but not approved",
+      "resolves but no traffic: the route is not approved in the admin console (or by autoApprovers)",
+      "approve the route (admin console, API, or ACL autoApprovers); Linux clients also need `tailscale set --accept-routes`",
+    );
   }
-  return [pass("route", title, "advertised, approved (PrimaryRoutes)")];
+  return pass("route", title, "advertised, approved (PrimaryRoutes)");
 }
 
-async function persistenceChecks(
+async function unitCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
+  const title = `${UNIT_NAME} enabled`;
+  return (await deps.systemd.isEnabled(UNIT_NAME).catch(() => false))
+    ? pass("unit", title, "enabled")
+    : fail(
+        "unit",
+        title,
+        "not enabled",
+        "after a reboot nothing starts the agent",
+        "run `nat64-relay agent install`",
+      );
+}
+
+/**
+ * The host part: every data-plane resource's plan toward the config, with the record of what
+ * apply added (so leftovers of an earlier config show too). The same plans `agent apply` makes:
+ * a resource whose plan is empty passes, one with changes fails naming what differs.
+ */
+async function hostChecks(
   deps: RelayDoctorDeps,
   desired: DesiredDataPlane,
 ): Promise<CheckResult[]> {
-  const checks: CheckResult[] = [];
-  const unitTitle = `${UNIT_NAME} enabled`;
-  checks.push(
-    (await deps.systemd.isEnabled(UNIT_NAME).catch(() => false))
-      ? pass("unit", unitTitle, "enabled")
-      : fail(
-          "unit",
-          unitTitle,
-          "not enabled",
-          "after a reboot nothing starts the agent",
-          "run `nat64-relay agent install`",
-        ),
-  );
-  if (desired.sysctlFile) {
-    const title = "forwarding sysctls (runtime and persisted)";
-    // The same plans `agent apply` makes, for forwarding and its sysctl.d file only.
-    const forwarding: DesiredDataPlane = {
-      ...emptyDataPlane(desired),
-      sysctls: desired.sysctls,
-      sysctlFile: desired.sysctlFile,
-    };
-    const observed = await sysctlsResource
-      .observe({ desired: forwarding, record: EMPTY_RECORD, host: deps.host })
-      .catch(() => ({}) as Record<string, string>);
-    const runtime = sysctlsResource.plan(forwarding, observed, EMPTY_RECORD, deps.host).changes;
-    const persisted = filesResource.plan(
-      forwarding,
-      await filesResource.observe({ desired: forwarding, record: EMPTY_RECORD, host: deps.host }),
-      EMPTY_RECORD,
-      deps.host,
-    ).changes;
-    const wrong = Object.entries(desired.sysctls)
-      .filter(([key, value]) => observed[key] !== value)
-      .map(([key]) => `${key}=${observed[key] ?? "?"}`);
-    const file = await readFile(desired.sysctlFile.path, "utf8").catch(() => undefined);
-    if (runtime.length || persisted.length) {
-      checks.push(
-        fail(
-          "sysctl",
-          title,
-          [...wrong, file === undefined ? `${desired.sysctlFile.path} missing` : ""]
-            .filter(Boolean)
-            .join(", ") || `${desired.sysctlFile.path} differs`,
-          "without forwarding the relay drops translated packets (now, or after a reboot)",
-          "run `nat64-relay agent apply`",
-        ),
-      );
-    } else
-      checks.push(
-        pass(
-          "sysctl",
-          title,
-          `${Object.keys(desired.sysctls).join(", ")} = 1; ${desired.sysctlFile.path}`,
-        ),
-      );
-  }
-  if (desired.nft) {
-    const title = `nftables table ${NFT_FAMILY} ${NFT_TABLE}`;
-    const table = await nftTableResource.observe({
-      desired,
-      record: EMPTY_RECORD,
-      host: deps.host,
-    });
-    const wanted = desired.nft;
-    const plan = nftTableResource.plan(desired, table, EMPTY_RECORD, deps.host);
-    if (!table) {
-      checks.push(
-        fail(
-          "table",
-          title,
-          "missing",
-          "no masquerade and no open-proxy guard",
-          "run `nat64-relay agent apply` (or restart the agent)",
-        ),
-      );
-    } else {
-      const edited = Object.entries(wanted.ruleCounts).filter(
-        ([chain, count]) => table.chains[chain] !== count,
-      );
-      if (plan.changes.length) {
-        checks.push(
-          fail(
-            "table",
-            title,
-            edited.length
-              ? `rules changed in ${edited.map(([chain]) => chain).join(", ")}`
-              : "differs from the config",
-            "the table was edited by hand or belongs to another config",
-            "run `nat64-relay agent apply` to replace it",
-          ),
-        );
-      } else checks.push(pass("table", title, "present, matches the config"));
-    }
-  }
-  return checks;
+  const record = await readRecord(deps.paths.dataPlaneRecord).catch(() => EMPTY_RECORD);
+  return planHealth(desired, deps.host, record);
 }
 
 async function foreignDropCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
@@ -312,19 +226,18 @@ async function foreignDropCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
   );
 }
 
-async function engineCheck(
+/** tayga's process (its tun, config and routes are host resources, checked above). */
+async function taygaProcessCheck(
   deps: RelayDoctorDeps,
   desired: DesiredDataPlane,
 ): Promise<CheckResult | undefined> {
-  if (!desired.tun) return undefined;
-  const title = `tayga running on ${desired.tun.name}`;
-  const up = await deps.host.ip.linkUp(desired.tun.name).catch(() => false);
-  const running = await deps.taygaRunning();
-  if (up && running) return pass("tayga", title, "process up, tun up");
+  if (!desired.tayga) return undefined;
+  const title = `tayga running on ${desired.tun?.name ?? "its tun"}`;
+  if (await deps.taygaRunning()) return pass("tayga", title, "process up");
   return fail(
     "tayga",
     title,
-    `${running ? "process up" : "no tayga process"}, ${up ? "tun up" : "tun missing or down"}`,
+    "no tayga process",
     "nothing translates: packets to the prefix go nowhere",
     "start the agent (`systemctl restart nat64-relay-agent`); it supervises tayga",
   );
@@ -403,12 +316,15 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
   const desired = desiredDataPlane(deps.config, deps.paths);
   const name = await probeNameFor(deps);
   const dns = await dnsChecks(deps, name);
-  const checks = [...dns.checks];
-  checks.push(...(await tailscaleChecks(deps)));
-  checks.push(...(await persistenceChecks(deps, desired)));
-  const engine = await engineCheck(deps, desired);
-  if (engine) checks.push(engine);
-  if (desired.engine === "tayga") {
+  const host = await hostChecks(deps, desired);
+  // A check a host resource answers for replaces the doctor's own look at the same thing.
+  const answered = new Set(host.map((check) => check.id));
+  const unless = (check: CheckResult | undefined) =>
+    check && !answered.has(check.id) ? [check] : [];
+  const checks = [...dns.checks, ...unless(await unitCheck(deps)), ...host];
+  checks.push(...unless(await approvalCheck(deps, host)));
+  checks.push(...unless(await taygaProcessCheck(deps, desired)));
+  if (desired.engine === "tayga" && !answered.has("fast-path")) {
     checks.push(
       await fastPathCheck({
         desired: desiredFastPath(deps.config, desired),

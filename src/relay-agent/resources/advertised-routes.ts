@@ -1,7 +1,18 @@
 // The prefix in `tailscale --advertise-routes`, merged with what the operator advertises: we
 // add ours and remove only routes the record says we added.
 import { includesCidr, sameCidr } from "../host/cidr-text.ts";
+import { type HealthCheck, leftover } from "./health-check.ts";
 import type { HostResource } from "./resource.ts";
+
+export const ADVERTISED_CHECK_ID = "advertised";
+
+const advertisedCheck = (route: string): HealthCheck => ({
+  id: ADVERTISED_CHECK_ID,
+  title: `prefix ${route} in --advertise-routes`,
+  impact: "the relay does not advertise the prefix: clients resolve names but have no route",
+  fix: "run `nat64-relay agent apply` (it merges the prefix into --advertise-routes)",
+  healthy: "advertised",
+});
 
 /** Merges our route into the advertised list: never drops a route someone else added. */
 export function mergeAdvertisedRoutes(
@@ -35,26 +46,33 @@ export const advertisedRoutesResource: HostResource<ObservedAdvertisedRoutes> = 
           `tailscale CLI not found: not advertising ${wanted}; run \`tailscale set --advertise-routes=<current routes>,${wanted}\` yourself or install tailscale`,
         );
       }
-      return { changes: [], warnings };
+      return { changes: [], checks: [], warnings };
     }
     if (!wanted && desired.engine !== "none") {
       warnings.push(
         `advertise: false: not advertising ${desired.prefix}; clients need a route to it (subnet route or your own routing)`,
       );
     }
+    const check = wanted ? advertisedCheck(wanted) : undefined;
+    const checks = check ? [check] : [];
     const stale = record.advertisedRoutes.filter((route) => !wanted || !sameCidr(route, wanted));
     const add = wanted && !includesCidr(current, wanted) ? [wanted] : [];
     const remove = stale.filter((route) => includesCidr(current, route));
-    if (add.length === 0 && remove.length === 0) return { changes: [], warnings };
+    if (add.length === 0 && remove.length === 0) return { changes: [], checks, warnings };
     const next = mergeAdvertisedRoutes(current, add, remove);
     const parts = [...add.map((r) => `+${r}`), ...remove.map((r) => `-${r}`)].join(" ");
     return {
       warnings,
+      checks,
       changes: [
         {
           resource: "advertised-routes",
           area: "tailscale",
           summary: `tailscale set --advertise-routes=${next.join(",")} (${parts}; was ${current.join(",") || "none"})`,
+          drift:
+            check && add.length
+              ? { check, detail: `advertised: ${current.join(", ") || "none"}` }
+              : leftover(`${remove.join(", ")} still advertised`),
           effects: [],
           undo: false,
           run: async (record) => {

@@ -4,15 +4,31 @@
 import { mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DesiredDataPlane } from "./desired-state.ts";
+import { APPLY_FIX, type HealthCheck, leftover } from "./health-check.ts";
 import { missingDirs } from "./record.ts";
 import type { Change, ChangeEffect, HostResource } from "./resource.ts";
-import { noWarnings, unique } from "./resource.ts";
+import { planned, unique } from "./resource.ts";
+import { forwardingCheck } from "./sysctls.ts";
 
 interface DesiredFile {
   readonly path: string;
   readonly content: string;
   readonly what: string;
   readonly effects: readonly ChangeEffect[];
+  /** The doctor check a missing or different copy fails. */
+  readonly check: HealthCheck;
+}
+
+/** tayga's config and data directory, as the translator's part of the desired state has them. */
+function taygaFilesCheck(tayga: NonNullable<DesiredDataPlane["tayga"]>): HealthCheck {
+  return {
+    id: "tayga-conf",
+    title: `tayga's config ${tayga.confPath} and data directory`,
+    impact:
+      "tayga starts with another prefix or pool than the config's (or cannot start): answers point where nothing translates",
+    fix: APPLY_FIX,
+    healthy: `${tayga.confPath} matches the config; ${tayga.dataDir} present`,
+  };
 }
 
 export interface ObservedFiles {
@@ -41,13 +57,17 @@ const exists = (path: string) =>
 
 function desiredFiles(desired: DesiredDataPlane): DesiredFile[] {
   const files: DesiredFile[] = [];
-  if (desired.sysctlFile) files.push({ ...desired.sysctlFile, what: "sysctls", effects: [] });
+  if (desired.sysctlFile) {
+    const check = forwardingCheck(desired);
+    files.push({ ...desired.sysctlFile, what: "sysctls", effects: [], check });
+  }
   if (desired.tayga) {
     files.push({
       path: desired.tayga.confPath,
       content: desired.tayga.conf,
       what: "tayga.conf",
       effects: ["restart-translator"],
+      check: taygaFilesCheck(desired.tayga),
     });
   }
   return files;
@@ -59,11 +79,15 @@ const dynamicMapPath = (dataDir: string) => join(dataDir, "dynamic.map");
 
 const poolOf = (taygaConf: string | undefined) => taygaConf?.match(/^dynamic-pool (\S+)$/m)?.[1];
 
-function writeChange(file: DesiredFile): Change {
+function writeChange(file: DesiredFile, found: string | undefined): Change {
   return {
     resource: "files",
     area: "file",
     summary: `write ${file.path} (${file.what})`,
+    drift: {
+      check: file.check,
+      detail: `${file.path} ${found === undefined ? "missing" : "differs"}`,
+    },
     effects: file.effects,
     undo: false,
     run: async (record) => {
@@ -86,6 +110,7 @@ function removeChange(path: string): Change {
     resource: "files",
     area: "file",
     summary: `remove ${path}`,
+    drift: leftover(`${path} left over`),
     effects: [],
     undo: true,
     run: async (record) => {
@@ -100,6 +125,7 @@ function restoreChange(path: string, content: string): Change {
     resource: "files",
     area: "file",
     summary: `restore ${path} (as before)`,
+    drift: leftover(`${path} not restored`),
     effects: [],
     undo: true,
     run: async (record) => {
@@ -132,9 +158,11 @@ export const filesResource: HostResource<ObservedFiles> = {
     const changes: Change[] = [];
     const wanted = desiredFiles(desired);
     for (const file of wanted) {
-      if (observed.contents[file.path] !== file.content) changes.push(writeChange(file));
+      const found = observed.contents[file.path];
+      if (found !== file.content) changes.push(writeChange(file, found));
     }
-    if (desired.tayga && observed.dynamicMap) {
+    const taygaCheck = desired.tayga ? taygaFilesCheck(desired.tayga) : undefined;
+    if (desired.tayga && taygaCheck && observed.dynamicMap) {
       const current = observed.contents[desired.tayga.confPath];
       if (current !== undefined && poolOf(current) !== poolOf(desired.tayga.conf)) {
         // Client mappings into the old pool mean nothing in the new one.
@@ -143,6 +171,7 @@ export const filesResource: HostResource<ObservedFiles> = {
           resource: "files",
           area: "file",
           summary: `remove ${map} (the pool changed)`,
+          drift: { check: taygaCheck, detail: `${map} maps clients into another pool` },
           effects: ["restart-translator"],
           undo: false,
           run: async (current) => {
@@ -153,11 +182,12 @@ export const filesResource: HostResource<ObservedFiles> = {
       }
     }
     for (const dir of desiredDirs(desired)) {
-      if (observed.dirs[dir]) continue;
+      if (observed.dirs[dir] || !taygaCheck) continue;
       changes.push({
         resource: "files",
         area: "file",
         summary: `create directory ${dir}`,
+        drift: { check: taygaCheck, detail: `${dir} missing` },
         effects: [],
         undo: false,
         run: async (current) => {
@@ -178,6 +208,7 @@ export const filesResource: HostResource<ObservedFiles> = {
         resource: "files",
         area: "file",
         summary: `remove ${dir}`,
+        drift: leftover(`${dir} left over`),
         effects: [],
         undo: true,
         run: async (current) => {
@@ -195,6 +226,7 @@ export const filesResource: HostResource<ObservedFiles> = {
         resource: "files",
         area: "file",
         summary: `remove ${dir} (if empty)`,
+        drift: leftover(`${dir} left over`),
         effects: [],
         undo: true,
         run: async (current) => {
@@ -205,6 +237,6 @@ export const filesResource: HostResource<ObservedFiles> = {
         },
       });
     }
-    return noWarnings(changes);
+    return planned(taygaCheck ? [taygaCheck] : [], changes);
   },
 };

@@ -14,8 +14,27 @@ import {
   type SetElement,
 } from "../nat64/nft-ruleset.ts";
 import type { DataPlaneHost } from "./data-plane-host.ts";
+import { APPLY_FIX, type HealthCheck, leftover } from "./health-check.ts";
 import type { HostResource } from "./resource.ts";
-import { noWarnings } from "./resource.ts";
+import { planned } from "./resource.ts";
+
+export const TABLE_CHECK: HealthCheck = {
+  id: "table",
+  title: `nftables table ${NFT_FAMILY} ${NFT_TABLE}`,
+  impact:
+    "no masquerade and no open-proxy guard as configured: the table is missing, was edited by hand, or belongs to another config",
+  fix: `${APPLY_FIX}: it replaces the table in one transaction`,
+  healthy: "present, matches the config",
+};
+
+/** What differs between the table on the host and the rendered one, for the doctor. */
+function tableDrift(actual: NftTableSummary | undefined, wanted: RenderedTable): string {
+  if (!actual) return "missing";
+  const edited = Object.entries(wanted.ruleCounts)
+    .filter(([chain, count]) => actual.chains[chain] !== count)
+    .map(([chain]) => chain);
+  return edited.length ? `rules changed in ${edited.join(", ")}` : "differs from the config";
+}
 
 /**
  * Whether the table on the host is the one we render: same digest in its comment and the same
@@ -50,39 +69,47 @@ export const nftTableResource: HostResource<ObservedTable> = {
   plan(desired, actual, _record, host) {
     const wanted = desired.nft;
     if (!wanted) {
-      if (!actual) return noWarnings([]);
-      return noWarnings([
+      if (!actual) return planned([], []);
+      return planned(
+        [],
+        [
+          {
+            resource: "nft-table",
+            area: "nft",
+            summary: `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
+            drift: leftover(`table ${NFT_FAMILY} ${NFT_TABLE} left over`),
+            effects: ["table-deleted"],
+            undo: true,
+            run: async (record) => {
+              await host.nft.run(deleteTableScript());
+              return { ...record, nftTable: false };
+            },
+          },
+        ],
+      );
+    }
+    if (tableMatches(actual, wanted)) return planned([TABLE_CHECK], []);
+    const replace = actual !== undefined;
+    return planned(
+      [TABLE_CHECK],
+      [
         {
           resource: "nft-table",
           area: "nft",
-          summary: `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
-          effects: ["table-deleted"],
-          undo: true,
+          summary: `${replace ? "replace (differs from desired)" : "create"} table ${NFT_FAMILY} ${NFT_TABLE} (one nft -f transaction)`,
+          drift: { check: TABLE_CHECK, detail: tableDrift(actual, wanted) },
+          effects: [replace ? "table-replaced" : "table-created"],
+          undo: false,
           run: async (record) => {
-            await host.nft.run(deleteTableScript());
-            return { ...record, nftTable: false };
+            const keep = {
+              v4: await liveElements(host, ALLOWED_V4_SET),
+              v6: await liveElements(host, ALLOWED_V6_SET),
+            };
+            await host.nft.run(replaceTableScript(wanted, keep));
+            return { ...record, nftTable: true };
           },
         },
-      ]);
-    }
-    if (tableMatches(actual, wanted)) return noWarnings([]);
-    const replace = actual !== undefined;
-    return noWarnings([
-      {
-        resource: "nft-table",
-        area: "nft",
-        summary: `${replace ? "replace (differs from desired)" : "create"} table ${NFT_FAMILY} ${NFT_TABLE} (one nft -f transaction)`,
-        effects: [replace ? "table-replaced" : "table-created"],
-        undo: false,
-        run: async (record) => {
-          const keep = {
-            v4: await liveElements(host, ALLOWED_V4_SET),
-            v6: await liveElements(host, ALLOWED_V6_SET),
-          };
-          await host.nft.run(replaceTableScript(wanted, keep));
-          return { ...record, nftTable: true };
-        },
-      },
-    ]);
+      ],
+    );
   },
 };

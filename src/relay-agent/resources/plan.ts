@@ -8,10 +8,11 @@ import { advertisedRoutesResource } from "./advertised-routes.ts";
 import type { DataPlaneHost } from "./data-plane-host.ts";
 import { type DesiredDataPlane, emptyDataPlane } from "./desired-state.ts";
 import { filesResource } from "./files.ts";
+import { type HealthResult, judgeHealth } from "./health-check.ts";
 import { joolInstanceResource } from "./jool-instance.ts";
 import { nftTableResource } from "./nft-table.ts";
 import type { DataPlaneRecord } from "./record.ts";
-import type { Change, ChangeEffect, HostResource } from "./resource.ts";
+import type { Change, ChangeEffect, HostResource, ResourcePlan } from "./resource.ts";
 import { routesResource } from "./routes.ts";
 import { sysctlsResource } from "./sysctls.ts";
 import { tunResource } from "./tun.ts";
@@ -50,12 +51,13 @@ export interface PlanOptions {
   readonly onObserveError?: (resource: HostResource, error: Error) => void;
 }
 
-export async function planDataPlane(
+/** Each resource's own plan, in resource order (one whose observe failed is left out). */
+export async function planResources(
   desired: DesiredDataPlane,
   host: DataPlaneHost,
   record: DataPlaneRecord,
   options: PlanOptions = {},
-): Promise<Plan> {
+): Promise<ResourcePlan[]> {
   const context = { desired, record, host };
   const resources = options.resources ?? dataPlaneResources();
   const { onObserveError } = options;
@@ -72,10 +74,51 @@ export async function planDataPlane(
         : resource.observe(context).then((value) => ({ ok: true as const, value })),
     ),
   );
-  const plans = resources.flatMap((resource, index) => {
+  return resources.flatMap((resource, index) => {
     const seen = observed[index];
     return seen?.ok ? [resource.plan(desired, seen.value, record, host)] : [];
   });
+}
+
+/**
+ * The doctor's host checks: the plans `agent apply` would make, judged. An empty plan passes,
+ * each change fails its check with what differs; a resource whose state cannot be read fails.
+ */
+export async function planHealth(
+  desired: DesiredDataPlane,
+  host: DataPlaneHost,
+  record: DataPlaneRecord,
+  resources: readonly HostResource[] = dataPlaneResources(),
+): Promise<HealthResult[]> {
+  const unreadable: HealthResult[] = [];
+  const plans = await planResources(desired, host, record, {
+    resources,
+    onObserveError: (resource, error) =>
+      unreadable.push({
+        id: resource.name,
+        title: `${resource.name}: the host's state`,
+        status: "fail",
+        detail: `cannot read it: ${error.message.split("\n")[0]}`,
+        cause: "the agent cannot tell whether this part of the host is as configured",
+        fix: "run the doctor as root, with nft, ip and sysctl installed",
+      }),
+  });
+  const judged = judgeHealth(
+    plans.map((plan) => ({
+      checks: plan.checks,
+      drifts: plan.changes.map((change) => change.drift),
+    })),
+  );
+  return [...judged, ...unreadable];
+}
+
+export async function planDataPlane(
+  desired: DesiredDataPlane,
+  host: DataPlaneHost,
+  record: DataPlaneRecord,
+  options: PlanOptions = {},
+): Promise<Plan> {
+  const plans = await planResources(desired, host, record, options);
   const undos = plans.flatMap((plan) => plan.changes.filter((change) => change.undo)).reverse();
   const others = plans.flatMap((plan) => plan.changes.filter((change) => !change.undo));
   // Undos of one resource keep their own order (files before the directory holding them).

@@ -5,6 +5,7 @@
 // the empty state", health is "the plan is empty", and the doctor reads the same plans.
 import type { DataPlaneHost } from "./data-plane-host.ts";
 import type { DesiredDataPlane } from "./desired-state.ts";
+import type { Drift, HealthCheck } from "./health-check.ts";
 import type { DataPlaneRecord } from "./record.ts";
 
 /** Where a change happens, as `agent apply` prints it: `[tun] create tun nat64relay`. */
@@ -33,6 +34,8 @@ export interface Change {
   /** For people only: never decide anything on it. */
   readonly summary: string;
   readonly effects: readonly ChangeEffect[];
+  /** What differs on the host that this change would fix, as `agent doctor` reports it. */
+  readonly drift: Drift;
   /** True when it undoes something we added: undos run first, in reverse resource order. */
   readonly undo: boolean;
   /** Makes the change and returns the record with what it added (or removed) noted. */
@@ -41,6 +44,11 @@ export interface Change {
 
 export interface ResourcePlan {
   readonly changes: readonly Change[];
+  /**
+   * The doctor checks this resource answers for in this desired state: each passes when no
+   * change names it (a change may also name one to report a leftover).
+   */
+  readonly checks: readonly HealthCheck[];
   /** Things skipped on purpose (no tailscale CLI, advertise: false), one line each. */
   readonly warnings: readonly string[];
 }
@@ -68,6 +76,10 @@ export interface HostResource<Observed = unknown> {
   ): ResourcePlan;
 }
 
-export const noWarnings = (changes: readonly Change[]): ResourcePlan => ({ changes, warnings: [] });
+export const planned = (
+  checks: readonly HealthCheck[],
+  changes: readonly Change[],
+  warnings: readonly string[] = [],
+): ResourcePlan => ({ changes, checks, warnings });
 
 export const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];

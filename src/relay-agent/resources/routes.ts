@@ -4,8 +4,18 @@
 import { sameCidr } from "../host/cidr-text.ts";
 import type { Route } from "../host/ip-route.ts";
 import type { DesiredRoute } from "./desired-state.ts";
+import { APPLY_FIX, type HealthCheck, leftover } from "./health-check.ts";
 import type { Change, HostResource } from "./resource.ts";
-import { noWarnings, unique } from "./resource.ts";
+import { planned, unique } from "./resource.ts";
+
+const routesCheck = (routes: readonly DesiredRoute[]): HealthCheck => ({
+  id: "routes",
+  title: `routes ${routes.map((route) => `${route.destination} dev ${route.device}`).join(", ")}`,
+  impact:
+    "the kernel does not send packets to the prefix (or answers to the pool) into the translator",
+  fix: APPLY_FIX,
+  healthy: "present",
+});
 
 export const sameRoute = (a: DesiredRoute, b: DesiredRoute) =>
   a.family === b.family && sameCidr(a.destination, b.destination) && a.device === b.device;
@@ -21,12 +31,14 @@ export const routesResource: HostResource<ObservedRoutes> = {
   },
   plan(desired, observed, record, host) {
     const changes: Change[] = [];
+    const check = routesCheck(desired.routes);
     for (const route of desired.routes) {
       if (observed.some((existing) => sameRoute(existing, route))) continue;
       changes.push({
         resource: "routes",
         area: "route",
         summary: `add route ${route.destination} dev ${route.device}`,
+        drift: { check, detail: `${route.destination} dev ${route.device} missing` },
         effects: [],
         undo: false,
         run: async (current) => {
@@ -48,6 +60,7 @@ export const routesResource: HostResource<ObservedRoutes> = {
         resource: "routes",
         area: "route",
         summary: `delete route ${route.destination} dev ${route.device}`,
+        drift: leftover(`route ${route.destination} dev ${route.device} left over`),
         effects: [],
         undo: true,
         run: async (current) => {
@@ -56,6 +69,6 @@ export const routesResource: HostResource<ObservedRoutes> = {
         },
       });
     }
-    return noWarnings(changes);
+    return planned(desired.routes.length ? [check] : [], changes);
   },
 };

@@ -1,7 +1,16 @@
 // tayga's tun device: created with `tayga --mktun` (so it has the flags tayga expects), set up,
 // and deleted once no desired state has it. Routes through it go with it.
+import { APPLY_FIX, type HealthCheck, leftover } from "./health-check.ts";
 import type { Change, HostResource } from "./resource.ts";
-import { noWarnings } from "./resource.ts";
+import { planned } from "./resource.ts";
+
+const tunCheck = (name: string): HealthCheck => ({
+  id: "tun",
+  title: `tun ${name} present and up`,
+  impact: "tayga has no device to translate on: packets to the prefix go nowhere",
+  fix: APPLY_FIX,
+  healthy: "present, up",
+});
 
 export interface ObservedTun {
   /** The device looked at: the desired tun, else the one the record says we created. */
@@ -21,13 +30,16 @@ export const tunResource: HostResource<ObservedTun> = {
   plan(desired, observed, record, host) {
     const changes: Change[] = [];
     const tun = desired.tun;
-    if (tun && desired.tayga) {
+    const check = tun && desired.tayga ? tunCheck(tun.name) : undefined;
+    if (tun && desired.tayga && check) {
       const confPath = desired.tayga.confPath;
+      const drift = { check, detail: observed.exists ? "down" : "missing" };
       if (!observed.exists) {
         changes.push({
           resource: "tun",
           area: "tun",
           summary: `create tun ${tun.name} (tayga --mktun)`,
+          drift,
           effects: ["tun-recreated"],
           undo: false,
           run: async (current) => {
@@ -41,6 +53,7 @@ export const tunResource: HostResource<ObservedTun> = {
           resource: "tun",
           area: "tun",
           summary: `set ${tun.name} up`,
+          drift,
           effects: ["tun-recreated"],
           undo: false,
           run: async (current) => {
@@ -55,6 +68,7 @@ export const tunResource: HostResource<ObservedTun> = {
         resource: "tun",
         area: "tun",
         summary: `delete tun ${name}`,
+        drift: leftover(`tun ${name} left over`),
         effects: [],
         undo: true,
         run: async (current) => {
@@ -64,6 +78,6 @@ export const tunResource: HostResource<ObservedTun> = {
         },
       });
     }
-    return noWarnings(changes);
+    return planned(check ? [check] : [], changes);
   },
 };

@@ -1,3 +1,4 @@
+import { rm, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { runClientDoctor } from "../../../src/relay-agent/doctor/client-doctor.ts";
 import type { DnsProbe, DnsProbeResult } from "../../../src/relay-agent/doctor/dns-probe.ts";
@@ -9,7 +10,7 @@ import { applyFastPath } from "../../../src/relay-agent/resources/accelerators/f
 import { desiredFastPath } from "../../../src/relay-agent/resources/accelerators/fast-path/desired.ts";
 import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
 import { applyPlan, planDataPlane } from "../../../src/relay-agent/resources/plan.ts";
-import { EMPTY_RECORD } from "../../../src/relay-agent/resources/record.ts";
+import { EMPTY_RECORD, writeRecord } from "../../../src/relay-agent/resources/record.ts";
 import { fakeHost } from "../../fakes/fake-host.ts";
 import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 
@@ -58,10 +59,14 @@ describe("runRelayDoctor", () => {
       "dns-tcp",
       "no-cname",
       "refused-outside",
-      "route",
       "unit",
       "sysctl",
+      "tayga-conf",
+      "tun",
+      "routes",
       "table",
+      "advertised",
+      "route",
       "tayga",
       "fast-path",
       "foreign-drop",
@@ -101,6 +106,139 @@ describe("runRelayDoctor", () => {
       status: "warn",
       detail: "not active (not attached); tayga translates everything",
       fix: "install clang llvm libbpf-dev bpftool and restart the agent (or reload it)",
+    });
+  });
+
+  it("host checks fail with what differs, exactly where apply would change something", async () => {
+    const relay = await healthyRelay();
+    const paths = relay.paths;
+    await relay.host.sysctl.set("net.ipv4.ip_forward", "0");
+    await rm(paths.sysctlFile);
+    await writeFile(paths.taygaConf, "tun-device nat64relay\n");
+    relay.host.ip.routeTable = relay.host.ip.routeTable.filter((route) => route.family === 6);
+    await relay.host.nft.run("delete table inet nat64_relay\n");
+    relay.host.tailscale.routes = [];
+    const checks = await runRelayDoctor({
+      ...relay,
+      query: answer,
+      taygaRunning: async () => true,
+      settleMs: 0,
+      ping: async () => false,
+    });
+    const host = ["sysctl", "tayga-conf", "tun", "routes", "table", "advertised", "route"];
+    expect(checks.filter((check) => host.includes(check.id))).toEqual([
+      {
+        id: "sysctl",
+        title: "forwarding sysctls (runtime and persisted)",
+        status: "fail",
+        detail: `net.ipv4.ip_forward=0, ${paths.sysctlFile} missing`,
+        cause: "without forwarding the relay drops translated packets (now, or after a reboot)",
+        fix: "run `nat64-relay agent apply` (or restart the agent)",
+      },
+      {
+        id: "tayga-conf",
+        title: `tayga's config ${paths.taygaConf} and data directory`,
+        status: "fail",
+        detail: `${paths.taygaConf} differs`,
+        cause:
+          "tayga starts with another prefix or pool than the config's (or cannot start): answers point where nothing translates",
+        fix: "run `nat64-relay agent apply` (or restart the agent)",
+      },
+      { id: "tun", title: "tun nat64relay present and up", status: "pass", detail: "present, up" },
+      {
+        id: "routes",
+        title: "routes fd4e:2a91:7c3d:6464::/96 dev nat64relay, 192.168.240.0/20 dev nat64relay",
+        status: "fail",
+        detail: "192.168.240.0/20 dev nat64relay missing",
+        cause:
+          "the kernel does not send packets to the prefix (or answers to the pool) into the translator",
+        fix: "run `nat64-relay agent apply` (or restart the agent)",
+      },
+      {
+        id: "table",
+        title: "nftables table inet nat64_relay",
+        status: "fail",
+        detail: "missing",
+        cause:
+          "no masquerade and no open-proxy guard as configured: the table is missing, was edited by hand, or belongs to another config",
+        fix: "run `nat64-relay agent apply` (or restart the agent): it replaces the table in one transaction",
+      },
+      {
+        id: "advertised",
+        title: "prefix fd4e:2a91:7c3d:6464::/96 in --advertise-routes",
+        status: "fail",
+        detail: "advertised: none",
+        cause: "the relay does not advertise the prefix: clients resolve names but have no route",
+        fix: "run `nat64-relay agent apply` (it merges the prefix into --advertise-routes)",
+      },
+      {
+        id: "route",
+        title: "prefix fd4e:2a91:7c3d:6464::/96 advertised and approved",
+        status: "skip",
+        detail: "not advertised (see above): nothing to approve yet",
+      },
+    ]);
+    // The same plan apply makes: one change per failing part, and after it every check passes.
+    const desired = desiredDataPlane(relay.config, paths);
+    const plan = await planDataPlane(desired, relay.host, EMPTY_RECORD);
+    expect(plan.changes.map((change) => change.drift.check.id)).toEqual([
+      "sysctl",
+      "sysctl",
+      "tayga-conf",
+      "routes",
+      "table",
+      "advertised",
+    ]);
+    await applyPlan(plan, EMPTY_RECORD, async () => {});
+    const repaired = await runRelayDoctor({
+      ...relay,
+      query: answer,
+      taygaRunning: async () => true,
+      settleMs: 0,
+      ping: async () => false,
+    });
+    expect(repaired.filter((check) => host.includes(check.id) && check.status !== "pass")).toEqual(
+      [],
+    );
+  });
+
+  it("names what an earlier config left on the host (the record apply keeps)", async () => {
+    const root = await tempRoot();
+    const paths = hostPaths(root);
+    const host = fakeHost();
+    const tayga = resolvedConfig();
+    const desired = desiredDataPlane(tayga, paths);
+    const plan = await planDataPlane(desired, host, EMPTY_RECORD);
+    await applyPlan(plan, EMPTY_RECORD, (record) => writeRecord(paths.dataPlaneRecord, record));
+    const checks = await runRelayDoctor({
+      config: resolvedConfig({ engine: "none" }),
+      paths,
+      host,
+      systemd: new OfflineSystemd(root),
+      query: answer,
+      taygaRunning: async () => false,
+      settleMs: 0,
+      ping: async () => false,
+    });
+    expect(checks.find((check) => check.id === "leftovers")).toEqual({
+      id: "leftovers",
+      title: "nothing left over from an earlier config",
+      status: "fail",
+      detail: [
+        "net.ipv4.ip_forward not restored to 0",
+        "net.ipv6.conf.all.forwarding not restored to 0",
+        `${paths.sysctlFile} left over`,
+        `${paths.taygaConf} left over`,
+        `${paths.taygaDataDir} left over`,
+        `${root}/etc/sysctl.d left over`,
+        `${root}/etc left over`,
+        "tun nat64relay left over",
+        "table inet nat64_relay left over",
+        "fd4e:2a91:7c3d:6464::/96 still advertised",
+      ].join(", "),
+      cause:
+        "the host keeps changes the current config does not want (forwarding, a tun, routes, files, a table or an advertised route)",
+      fix: "run `nat64-relay agent apply` (or restart the agent)",
     });
   });
 

@@ -7,12 +7,15 @@ import { hostPaths } from "../../../src/relay-agent/host/paths.ts";
 import { advertisedRoutesResource } from "../../../src/relay-agent/resources/advertised-routes.ts";
 import { desiredDataPlane } from "../../../src/relay-agent/resources/desired-state.ts";
 import { filesResource } from "../../../src/relay-agent/resources/files.ts";
+import { LEFTOVERS_CHECK } from "../../../src/relay-agent/resources/health-check.ts";
 import { joolInstanceResource } from "../../../src/relay-agent/resources/jool-instance.ts";
 import { nftTableResource } from "../../../src/relay-agent/resources/nft-table.ts";
 import {
   applyPlan,
   dataPlaneResources,
   planDataPlane,
+  planHealth,
+  planResources,
   teardownDataPlane,
 } from "../../../src/relay-agent/resources/plan.ts";
 import {
@@ -134,19 +137,6 @@ describe("each resource planned from an empty host", () => {
 });
 
 describe("each resource planned from another engine's data plane", () => {
-  const undoOf: Record<
-    string,
-    {
-      from: Nat64Engine;
-      to: Nat64Engine;
-      resource: HostResource;
-      expected: (p: ReturnType<typeof hostPaths>) => string[];
-    }[]
-  > = {
-    tayga: [],
-  };
-  void undoOf;
-
   it("tayga → jool: tayga's files, tun and routes go; jool and a replaced table come", async () => {
     const { host, paths } = await setup();
     await applyEngine(host, paths, "tayga");
@@ -242,6 +232,42 @@ describe("switching engines", () => {
         expect(await hostState(host, paths)).toEqual(await hostState(fresh.host, fresh.paths));
         expect(await recordContent(paths)).toEqual(await recordContent(fresh.paths));
         expect((await applyEngine(host, paths, to)).changes).toEqual([]);
+      });
+    }
+  }
+});
+
+describe("what the doctor reads off the plans", () => {
+  for (const from of ENGINES) {
+    for (const to of ENGINES) {
+      if (from === to) continue;
+      it(`${from} → ${to}: each addition fails a check its resource declares, each undo is a leftover; applied, all pass`, async () => {
+        const { host, paths } = await setup();
+        await applyEngine(host, paths, from);
+        const desired = desiredDataPlane(resolvedConfig({ engine: to }), paths);
+        const record = await readRecord(paths.dataPlaneRecord);
+        const plans = await planResources(desired, host, record);
+        const declared = new Set(plans.flatMap((plan) => plan.checks.map((check) => check.id)));
+        const changes = plans.flatMap((plan) => plan.changes);
+        expect(changes.length).toBeGreaterThan(0);
+        for (const change of changes) {
+          const id = change.drift.check.id;
+          // An undo always reports a leftover; an addition a part its resource answers for
+          // (or a leftover when it only takes back a route we advertised).
+          if (change.undo) expect(id, change.summary).toBe(LEFTOVERS_CHECK.id);
+          else expect(declared.has(id) || id === LEFTOVERS_CHECK.id, change.summary).toBe(true);
+        }
+        const failing = (await planHealth(desired, host, record)).filter(
+          (result) => result.status !== "pass",
+        );
+        expect(failing.map((result) => result.id).sort()).toEqual(
+          [...new Set(changes.map((change) => change.drift.check.id))].sort(),
+        );
+        await applyEngine(host, paths, to);
+        const after = await planHealth(desired, host, await readRecord(paths.dataPlaneRecord));
+        expect(after.map((result) => [result.id, result.status])).toEqual(
+          [...declared].map((id) => [id, "pass"]),
+        );
       });
     }
   }
