@@ -73,6 +73,14 @@ describe("the agent's data plane with the fast path", () => {
     expect(host.bpf.filters.size).toBe(0);
     expect(host.bpf.clsact.size).toBe(0);
     expect(dataPlane.taygaPid).toBe(1);
+    // Each apply tried again (the cause can go away without a config change) ...
+    const attaches = () => host.bpf.calls.filter((call) => call.startsWith("filter replace"));
+    expect(attaches()).toHaveLength(2);
+    // ... and once the kernel takes it, the next apply attaches it.
+    host.bpf.attachError = undefined;
+    const fixed = await dataPlane.apply(resolvedConfig());
+    expect(fixed.changes).toEqual([expect.stringMatching(/^attach the fast path to nat64relay/)]);
+    expect([...host.bpf.filters.keys()]).toEqual(["nat64relay"]);
     await dataPlane.close();
   });
 

@@ -148,7 +148,7 @@ describe("fast path planner", () => {
     expect(tools.filters.size).toBe(0);
   });
 
-  it("a refused load leaves nothing attached, is recorded and not retried for the same object", async () => {
+  it("a refused load leaves nothing attached, is recorded, and is tried again on the next apply", async () => {
     tools.attachError = "Error: bpf: Operation not permitted (lockdown or no CAP_BPF)";
     const first = await apply(desired, undefined);
     expect(tools.filters.size).toBe(0);
@@ -156,15 +156,22 @@ describe("fast path planner", () => {
     expect(first.record?.loadFailed?.reason).toBe(
       "Error: bpf: Operation not permitted (lockdown or no CAP_BPF)",
     );
+    // Still refused: tried again, nothing left attached, the reason kept for the doctor.
     const again = await apply(desired, first.record);
-    expect(again.plan).toEqual({
-      changes: [],
-      warnings: [
-        "fast path not loaded: Error: bpf: Operation not permitted (lockdown or no CAP_BPF); tayga translates everything",
-      ],
-    });
-    // Turning it off removes the compiled object the failed attempt left.
-    const off = await apply(undefined, again.record);
+    expect(again.plan.changes.map((change) => change.kind)).toEqual(["attach"]);
+    expect(tools.filters.size).toBe(0);
+    expect(tools.clsact.size).toBe(0);
+    expect(again.record?.loadFailed?.reason).toBe(
+      "Error: bpf: Operation not permitted (lockdown or no CAP_BPF)",
+    );
+    // The kernel takes it now (capabilities granted, lockdown lifted): attached, failure forgotten.
+    tools.attachError = undefined;
+    const later = await apply(desired, again.record);
+    expect(later.plan.changes.map((change) => change.kind)).toEqual(["attach"]);
+    expect([...tools.filters.keys()]).toEqual([DEVICE]);
+    expect(later.record?.loadFailed).toBeUndefined();
+    // Turning it off removes what it attached and the compiled object.
+    const off = await apply(undefined, later.record);
     expect(off.record).toBeUndefined();
     expect(await readdir(root)).toEqual(["tayga"]);
   });

@@ -43,20 +43,20 @@ export async function applyFastPath(
   recordPath: string,
 ): Promise<FastPathReport & { readonly record: FastPathRecord | undefined }> {
   let record = await readFastPathRecord(recordPath);
-  const before = record?.loadFailed;
   const observed = await observeFastPath(desired, record, tools);
   const plan = planFastPath(desired, observed, record, tools);
   for (const change of plan.changes) {
     record = await change.run(record);
     await saveRecord(recordPath, record);
   }
-  const failed = record?.loadFailed;
-  const newFailure = failed && failed.object !== before?.object;
-  // A failed attach changed nothing on the host: the warning below is its one line.
-  const done = plan.changes.filter((change) => !(newFailure && change.kind === "attach"));
+  const attempted = plan.changes.some((change) => change.kind === "attach");
+  const failed = attempted ? record?.loadFailed : undefined;
+  // A failed attach changed nothing on the host: the warning is its one line (the controller
+  // says it once per agent process, not on every retry).
+  const done = plan.changes.filter((change) => !(failed && change.kind === "attach"));
   return {
     changes: done.map((change) => change.summary),
-    warnings: newFailure
+    warnings: failed
       ? [...plan.warnings, `fast path not loaded: ${failed.reason}; ${TAYGA_ONLY}`]
       : plan.warnings,
     record,

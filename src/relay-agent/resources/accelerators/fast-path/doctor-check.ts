@@ -47,7 +47,7 @@ export async function fastPathCheck(input: {
       TITLE,
       `not active (${why}); tayga translates everything`,
       record?.loadFailed
-        ? "needs CAP_BPF and CAP_NET_ADMIN, no kernel lockdown, Linux ≥ 5.14; then `fastPath: off`, reload, `fastPath: auto`, reload"
+        ? "needs CAP_BPF and CAP_NET_ADMIN, no kernel lockdown, Linux ≥ 5.14; then reload or restart the agent (every apply tries again)"
         : "install clang llvm libbpf-dev bpftool and restart the agent (or reload it)",
     );
   }

@@ -36,7 +36,10 @@ export interface FastPathRecord {
   readonly addedClsact: boolean;
   /** Compiled objects we wrote. */
   readonly objects: readonly string[];
-  /** The last attach of this object failed: not retried until the program or config changes. */
+  /**
+   * The last attach failed, and why (the doctor shows it). The next apply or start tries again:
+   * the cause (lockdown, capabilities, a kernel upgrade) can go away without the config changing.
+   */
   readonly loadFailed?: { readonly object: string; readonly reason: string };
 }
 
@@ -303,12 +306,6 @@ export function planFastPath(
         },
       ],
       warnings: [],
-    };
-  }
-  if (record?.loadFailed?.object === program.path) {
-    return {
-      changes: [],
-      warnings: [`fast path not loaded: ${record.loadFailed.reason}; ${TAYGA_ONLY}`],
     };
   }
   if (!observed.objectExists && observed.missingToolchain.length) {
