@@ -7,8 +7,11 @@
 //    22.12–22.17 need the flag, so it re-executes itself with it).
 //  - Node older than 22.12: in a checkout, re-runs itself through scripts/node24.sh (which
 //    unpacks Node 24 from the npm registry once); elsewhere prints one line and exits 1.
+//  - Modules are compiled once and kept in node_modules/.cache (Node's compile cache): most of
+//    the start-up is loading modules (docs/design.md, "The agent's pipeline").
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import * as nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
 
 const MINIMUM = [22, 12];
@@ -31,6 +34,18 @@ function delegate(command, args, env) {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+/**
+ * In this package's own node_modules/.cache, not the shared temp directory: a root agent must
+ * not load code another user could have written. Worker threads and processes inherit it
+ * through the environment. A cache that cannot be written is skipped by Node without an error.
+ */
+function enableCompileCache() {
+  if (typeof nodeModule.enableCompileCache !== "function") return;
+  const dir = process.env.NODE_COMPILE_CACHE ?? here("../node_modules/.cache/nat64-relay-compile");
+  process.env.NODE_COMPILE_CACHE = dir;
+  nodeModule.enableCompileCache(dir);
+}
+
 const [major, minor] = process.versions.node.split(".").map(Number);
 const tooOld = major < MINIMUM[0] || (major === MINIMUM[0] && minor < MINIMUM[1]);
 
@@ -51,6 +66,7 @@ if (tooOld && inCheckout && process.env.NAT64_RELAY_NODE_BOOTSTRAP !== "done") {
     process.env,
   );
 } else {
+  enableCompileCache();
   const { main } = await import(inCheckout ? checkoutEntry : packageEntry);
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -29,8 +29,13 @@ export interface AgentDataPlane {
   close(): Promise<void>;
 }
 
-/** The DNS side: one in-process server, or a cluster of workers (dns/dns-part.ts). */
+/** The DNS side: a worker thread, worker processes, or a server on this thread (dns/agent-dns.ts). */
 export interface AgentDns {
+  /**
+   * Called once a config is known to be valid, before the data plane converges: the DNS side
+   * may start loading what `apply` will need (a worker thread's code). Serves nothing yet.
+   */
+  prepare?(config: ResolvedRelayConfig): void;
   apply(settings: DnsSettings, config: ResolvedRelayConfig): Promise<void>;
   /** Config keys this DNS side cannot change without a restart (e.g. the cluster's metrics). */
   readonly restartKeys: readonly string[];
@@ -125,6 +130,7 @@ export class Agent {
       return this.refused(origin, new AgentError("invalid_config", (error as Error).message));
     }
     const { dns, dataPlane } = this.parts;
+    dns.prepare?.(config);
     let hostChanges: readonly string[] = [];
     try {
       // The data plane logs its own warnings (no tailscale CLI, a fast path that did not load).

@@ -7,8 +7,8 @@ import { Agent, type AgentDataPlane } from "./agent.ts";
 import type { ApplyResult } from "./apply-result.ts";
 import type { ConfigSource } from "./config-source/config-source.ts";
 import type { NodeFacts } from "./config-source/resolve-config.ts";
-import { agentDns, type InProcessDns } from "./dns/agent-dns.ts";
-import type { DnsServer, DnsServerDeps } from "./dns/dns-server.ts";
+import { agentDns, type DnsNumbers, type RunningDns } from "./dns/agent-dns.ts";
+import type { DnsServerDeps } from "./dns/dns-server.ts";
 
 export interface AgentDeps {
   readonly source: ConfigSource;
@@ -18,14 +18,14 @@ export interface AgentDeps {
   readonly dataPlane?: AgentDataPlane;
   /** Test seams for the DNS server (fake upstream client, reusePort...). */
   readonly dns?: Partial<Omit<DnsServerDeps, "logger" | "observer">>;
-  /** DNS worker processes sharing the listen ports (node:cluster + SO_REUSEPORT); default 1. */
+  /** DNS worker processes sharing the listen ports (node:cluster + SO_REUSEPORT); default 1: one thread. */
   readonly workers?: number;
 }
 
 export interface RunningAgent {
   readonly agent: Agent;
-  /** The in-process DNS server (absent with several workers: they each run their own). */
-  readonly dns: DnsServer | undefined;
+  /** The DNS workers' numbers, summed (undefined before the DNS started). */
+  readonly dns: DnsNumbers | undefined;
   close(): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ export function logResult(logger: Logger, result: ApplyResult, what: "start" | "
 
 /** Starts the agent from the source's first candidate; throws its refusal as an error line. */
 export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
-  const dns: InProcessDns = agentDns({
+  const dns: RunningDns = agentDns({
     logger: deps.logger,
     workers: deps.workers ?? 1,
     // What the DNS server takes from the data plane: the guard's observer, the fast path's metrics.
@@ -99,7 +99,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   return {
     agent,
     get dns() {
-      return dns.server;
+      return dns.numbers;
     },
     async close() {
       await deps.source.close();

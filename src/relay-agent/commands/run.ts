@@ -4,16 +4,14 @@
 import { pino } from "pino";
 import type { Values } from "../cli.ts";
 import { usageError } from "../cli.ts";
-import { FileConfigSource, readConfigFile } from "../config-source/file-source.ts";
-import { type NodeFacts, validateCandidate } from "../config-source/resolve-config.ts";
-import { isDnsWorker, runDnsWorker } from "../dns/cluster.ts";
-import { hasHeapFlags, heapFlags } from "../dns/heap.ts";
+import { FileConfigSource } from "../config-source/file-source.ts";
+import type { NodeFacts } from "../config-source/resolve-config.ts";
+import { isDnsWorker } from "../dns/dns-workers.ts";
 import type { AgentEnv } from "../env.ts";
 import { realExec } from "../host/exec.ts";
 import { RealNftables } from "../host/nftables.ts";
 import { RealTailscaleCli, type TailscaleCli } from "../host/tailscale-cli.ts";
-import { runManagedAgent } from "../managed/run-managed.ts";
-import { createAgentDataPlane } from "../nat64/agent-data-plane.ts";
+import { deferredDataPlane } from "../nat64/deferred-data-plane.ts";
 import { NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
 import { runAgent } from "../run.ts";
 import { loadOrCreatePrefix } from "../state/prefix-store.ts";
@@ -50,7 +48,10 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
   // A DNS worker must listen for the primary's config before anything asynchronous runs.
   if (isDnsWorker(process.env)) {
     const workerLogger = pino({ name: "nat64-relay-agent", level: env.NAT64_RELAY_LOG_LEVEL });
-    return runDnsWorker(workerLogger.child({ worker: process.pid }));
+    const { processPort, runDnsWorker } = await import("../dns/dns-worker.ts");
+    // SIGTERM/SIGINT reach the whole process group; the primary coordinates the stop.
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => {});
+    return runDnsWorker(processPort, workerLogger.child({ worker: process.pid }));
   }
   const workers = workersOption(values.workers);
   const common = commonOptions(values, env);
@@ -70,7 +71,6 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
   const level =
     env.NAT64_RELAY_LOG_LEVEL !== "info" ? env.NAT64_RELAY_LOG_LEVEL : (local?.logLevel ?? "info");
   const logger = pino({ name: "nat64-relay-agent", level });
-  if (workers === 1 && !local) await restartWithHeapFlags(options.configPath);
   const tailscaleBinary = options.tailscaleBinary ?? "tailscale";
   const tailscale = new RealTailscaleCli(tailscaleBinary);
   const stateDir = options.paths.stateDir;
@@ -80,7 +80,7 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
     ),
     logger,
     workers,
-    dataPlane: createAgentDataPlane({
+    dataPlane: deferredDataPlane({
       root: options.paths.root,
       stateDir,
       tailscaleBinary,
@@ -93,6 +93,8 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
   if (local) {
     for (const warning of local.warnings) logger.warn(warning);
     const nft = new RealNftables(realExec);
+    // Loaded only in managed mode: the file-config agent's start-up does not wait for it.
+    const { runManagedAgent } = await import("../managed/run-managed.ts");
     return runManagedAgent({
       ...deps,
       stateDir,
@@ -112,28 +114,4 @@ export async function runCommand(values: Values, env: AgentEnv): Promise<number>
         logger.warn({ err: error }, "cannot watch the config file; SIGHUP still reloads"),
     }),
   });
-}
-
-/**
- * Replaces this process (same PID, so systemd keeps tracking it) with one that has the heap
- * limits for the configured cache size: without an old-space cap V8 lets RSS grow far past the
- * live data. Skipped when limits are already set (by the operator, or the unit's ExecStart), or
- * when the file is invalid (the pipeline reports it). It costs a second start-up (most of the
- * time to the first answer, see bench/agent/startup.ts) and cannot follow a cacheSize that
- * arrives from the API after start: the open item of issue 8, part 4.
- */
-async function restartWithHeapFlags(configPath: string): Promise<void> {
-  if (typeof process.execve !== "function") return;
-  if (hasHeapFlags(process.execArgv, process.env.NODE_OPTIONS)) return;
-  let cacheSize: number;
-  try {
-    cacheSize = validateCandidate(await readConfigFile(configPath)).config.cacheSize;
-  } catch {
-    return;
-  }
-  process.execve(
-    process.execPath,
-    [process.execPath, ...process.execArgv, ...heapFlags(cacheSize), ...process.argv.slice(1)],
-    process.env,
-  );
 }

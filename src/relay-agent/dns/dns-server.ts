@@ -1,7 +1,7 @@
 // The split-DNS synthesis server: UDP and TCP listeners on every listen address sharing one
 // handler, resolver and cache; reloads swap settings without closing sockets that stay.
 import type { Logger } from "pino";
-import { formatHostPort, type HostPort } from "../../core/index.ts";
+import { formatHostPort, type HostPort } from "../../core/host-port.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import { QueryHandler } from "./handler.ts";
 import { DnsMetrics } from "./metrics.ts";

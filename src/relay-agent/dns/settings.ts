@@ -1,11 +1,7 @@
 // The DNS server's view of a resolved relay config: what each part needs, parsed once.
-import {
-  type Cidr,
-  type HostPort,
-  parseCidr,
-  parseHostPort,
-  type ResolvedRelayConfig,
-} from "../../core/index.ts";
+import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
+import { type HostPort, parseHostPort } from "../../core/host-port.ts";
+import { type Cidr, parseCidr } from "../../core/ip.ts";
 import { SourceAccessList } from "./access.ts";
 import type { HandlerSettings } from "./handler.ts";
 import { SourceRateLimiter } from "./rate-limit.ts";

@@ -1,7 +1,9 @@
 // docs/design.md, "DNS answer rules" as pure functions: a question under a split zone + what the
 // upstream said about
 // the real name → the answer. No I/O, no clock.
-import { type Cidr, embedValue, NEVER_SYNTHESIZED_IPV4 } from "../../core/index.ts";
+import type { Cidr } from "../../core/ip.ts";
+import { embedValue } from "../../core/rfc6052.ts";
+import { NEVER_SYNTHESIZED_IPV4 } from "../../core/special-use.ts";
 import type { ALookup } from "./upstream-answer.ts";
 import { type AnswerShape, type EmbeddingTemplate, Rcode, RRType } from "./wire.ts";
 

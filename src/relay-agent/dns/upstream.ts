@@ -4,8 +4,7 @@ import { randomFillSync } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { HostPort } from "../../core/index.ts";
-import { formatHostPort } from "../../core/index.ts";
+import { formatHostPort, type HostPort } from "../../core/host-port.ts";
 import { readUpstreamReply, type UpstreamReply } from "./upstream-answer.ts";
 import { encodeUpstreamQuery } from "./wire.ts";
 

@@ -132,6 +132,55 @@ describe("agent run with engine: none", () => {
     }
   });
 
+  for (const workers of ["1", "2"]) {
+    it(`--workers ${workers}: a new cacheBytes gets new DNS workers with its heap limits, no restart, answers throughout; metricsListen moves`, async () => {
+      const port = await freePort("127.0.0.1");
+      const [metricsA, metricsB] = [await freePort("127.0.0.1"), await freePort("127.0.0.1")];
+      const configPath = join(dir, `cache-bytes-${workers}.yaml`);
+      const write = (cacheBytes: number, metricsPort: number) =>
+        writeFile(
+          configPath,
+          `${configYaml(port, [SPLIT])}\nprefix: "fd4e:2a91:7c3d:6464::/96"\ncacheBytes: ${cacheBytes}\nmetricsListen: "127.0.0.1:${metricsPort}"\n`,
+        );
+      await write(8 * 1024 * 1024, metricsA);
+      const run = agent(["--config", configPath, "--workers", workers]);
+      try {
+        await eventually(() => udpQuery("127.0.0.1", port, { name: SPLIT, type: "SOA" }, 300));
+        const ask = async () => {
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const answer = await udpQuery(
+              "127.0.0.1",
+              port,
+              { name: `plain.${SPLIT}`, type: "AAAA" },
+              500,
+            ).catch(() => undefined);
+            if (answer && rrs(answer.packet.answers).length === 1) return true;
+          }
+          return false;
+        };
+        await write(32 * 1024 * 1024, metricsB);
+        run.child.kill("SIGHUP");
+        const answered: boolean[] = [];
+        const until = Date.now() + 20_000;
+        while (!run.output().includes("reloaded: cacheBytes, metricsListen changed")) {
+          if (Date.now() > until) throw new Error(`no reload in 20 s:\n${run.output()}`);
+          answered.push(await ask());
+        }
+        answered.push(await ask());
+        expect(answered.filter((ok) => !ok)).toEqual([]);
+        expect(run.output()).toContain("replacing the DNS workers");
+        expect(run.output()).not.toContain("take effect only after a restart");
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsB}/metrics`)).text();
+        expect(metrics).toContain("nat64_relay_dns_cache_entries");
+        await expect(fetch(`http://127.0.0.1:${metricsA}/metrics`)).rejects.toThrow();
+        run.child.kill("SIGTERM");
+        expect(await run.exit).toBe(0);
+      } finally {
+        await stopChild(run.child);
+      }
+    });
+  }
+
   it("exits non-zero naming the bad keys of an invalid file", async () => {
     const configPath = join(dir, "bad.yaml");
     await writeFile(configPath, "engine: none\nupstreams: ['not-an-ip']\nmaxTtl: -1\n");

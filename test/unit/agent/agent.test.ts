@@ -173,3 +173,37 @@ describe("Agent.applyCandidate", () => {
     });
   });
 });
+
+describe("Agent: the DNS side gets ready while the data plane converges", () => {
+  it("prepares DNS once a config is valid, before the data plane, never for a refused one", async () => {
+    const steps: string[] = [];
+    const agent = new Agent({
+      logger,
+      serial: () => 1,
+      node: {
+        prefix: async () => "fd00:1:2:6464::/96",
+        tailscaleIps: async () => [],
+        requireListen: true,
+      },
+      dataPlane: {
+        observer: () => undefined,
+        async apply(config) {
+          steps.push(`data plane ${config.engine}`);
+          return { changes: [], warnings: [] };
+        },
+        close: async () => {},
+      },
+      dns: {
+        restartKeys: [],
+        prepare: (config) => steps.push(`dns prepare cacheBytes=${config.cacheBytes}`),
+        async apply(_settings, config) {
+          steps.push(`dns apply ${config.engine}`);
+        },
+        close: async () => {},
+      },
+    });
+    await agent.applyCandidate(candidate({ ...config("none", "r9929"), cacheBytes: 8388608 }));
+    await agent.applyCandidate(candidate({ engine: "none", maxTtl: -1 }));
+    expect(steps).toEqual(["dns prepare cacheBytes=8388608", "data plane none", "dns apply none"]);
+  });
+});
