@@ -10,6 +10,13 @@ import { AgentError } from "../../../src/relay-agent/errors.ts";
 
 const logger = pino({ level: "silent" });
 
+/** This node's facts: a kept prefix, no Tailscale, listen required. */
+const NODE = {
+  prefix: async () => "fd00:1:2:6464::/96",
+  tailscaleIps: async () => [],
+  requireListen: true,
+};
+
 /** Each part records the configs it was given, and fails once when told to. */
 function parts() {
   const applied: string[] = [];
@@ -48,11 +55,7 @@ function parts() {
     dataPlane,
     logger,
     serial: () => 1,
-    node: {
-      prefix: async () => "fd00:1:2:6464::/96",
-      tailscaleIps: async () => [],
-      requireListen: true,
-    },
+    node: NODE,
   });
   return { agent, applied, failNext };
 }
@@ -180,11 +183,7 @@ describe("Agent: the DNS side gets ready while the data plane converges", () => 
     const agent = new Agent({
       logger,
       serial: () => 1,
-      node: {
-        prefix: async () => "fd00:1:2:6464::/96",
-        tailscaleIps: async () => [],
-        requireListen: true,
-      },
+      node: NODE,
       dataPlane: {
         observer: () => undefined,
         async apply(config) {
