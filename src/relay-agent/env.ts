@@ -17,6 +17,9 @@ export const AgentEnv = z.object({
   NAT64_RELAY_ROOT: optionalText,
   /** The tailscale CLI to run (default `tailscale` on PATH). */
   NAT64_RELAY_TAILSCALE: optionalText,
+  /** Where a non-root `agent run` keeps its state when /var/lib is not writable (XDG). */
+  XDG_STATE_HOME: optionalText,
+  HOME: optionalText,
   NAT64_RELAY_LOG_LEVEL: optionalText.pipe(
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   ),

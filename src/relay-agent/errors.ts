@@ -41,11 +41,20 @@ export class AgentError extends Error {
 export function asAgentError(error: unknown): AgentError {
   if (error instanceof AgentError) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const syscall = (error as NodeJS.ErrnoException | undefined)?.syscall;
   const message = error instanceof Error ? error.message : String(error);
-  if (errno === "EADDRINUSE" || errno === "EADDRNOTAVAIL" || errno === "EACCES") {
+  // EACCES from a file (mkdir, open) is not about the port: only bind/listen errors are.
+  const socketCall = syscall === undefined || syscall === "bind" || syscall === "listen";
+  if (socketCall && (errno === "EADDRINUSE" || errno === "EADDRNOTAVAIL" || errno === "EACCES")) {
     return new AgentError(
       "listen_failed",
       `${message}: another server holds the port, or the address is not on this host; change listen`,
+    );
+  }
+  if (errno === "EACCES" || errno === "EPERM" || errno === "EROFS") {
+    return new AgentError(
+      "host_failed",
+      `${message}: this user may not write there; run as root, or point --state-dir (or --root) at a directory you can write`,
     );
   }
   return new AgentError("internal", message.split("\n")[0] ?? message);

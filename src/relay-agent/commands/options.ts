@@ -10,6 +10,7 @@ import {
 import type { AgentEnv } from "../env.ts";
 import { asAgentError, describeError } from "../errors.ts";
 import { type HostPaths, hostPaths } from "../host/paths.ts";
+import { defaultStateDir, type StateDirFacts, writableOrCreatable } from "./state-dir.ts";
 
 export interface CommonOptions {
   readonly configPath: string;
@@ -17,12 +18,26 @@ export interface CommonOptions {
   readonly tailscaleBinary?: string;
 }
 
-/** `--root DIR` (or NAT64_RELAY_ROOT): where /etc and /var/lib live; tests use a temp dir. */
-export function commonOptions(values: Values, env: Partial<AgentEnv>): CommonOptions {
+/**
+ * `--root DIR` (or NAT64_RELAY_ROOT): where /etc and /var/lib live; tests use a temp dir.
+ * `--state-dir DIR` overrides the state directory; without it, state-dir.ts picks one this user
+ * can write.
+ */
+export function commonOptions(
+  values: Values,
+  env: Partial<AgentEnv>,
+  facts: StateDirFacts = {
+    uid: process.geteuid?.() ?? 0,
+    writable: writableOrCreatable,
+    ...(env.XDG_STATE_HOME ? { xdgStateHome: env.XDG_STATE_HOME } : {}),
+    ...(env.HOME ? { home: env.HOME } : {}),
+  },
+): CommonOptions {
   const root = typeof values.root === "string" ? values.root : (env.NAT64_RELAY_ROOT ?? "/");
   const tailscale =
     typeof values.tailscale === "string" ? values.tailscale : env.NAT64_RELAY_TAILSCALE;
-  const stateDir = typeof values["state-dir"] === "string" ? values["state-dir"] : undefined;
+  const stateDir =
+    typeof values["state-dir"] === "string" ? values["state-dir"] : defaultStateDir(root, facts);
   return {
     configPath: typeof values.config === "string" ? values.config : DEFAULT_CONFIG_PATH,
     paths: hostPaths(root, stateDir),

@@ -5,6 +5,7 @@ import type { SynthesisObserver } from "../data-plane.ts";
 import type { SourceAccessList } from "./access.ts";
 import { cacheClock } from "./cache.ts";
 import type { DnsMetrics, RefusedReason } from "./metrics.ts";
+import { qtypeName, rcodeName } from "./presentation.ts";
 import type { SourceRateLimiter } from "./rate-limit.ts";
 import type { AaaaResolver } from "./resolver.ts";
 import { STALE_ANSWER_TTL } from "./resolver.ts";
@@ -173,7 +174,7 @@ export class QueryHandler {
       .then((resolution) => {
         if (resolution.kind === "failure") {
           this.logger.warn(
-            { name: keyToName(match.realKey), reason: resolution.reason },
+            { qname: keyToName(match.realKey), reason: resolution.reason },
             "dns: every upstream failed",
           );
           const answer = encodeBare(message, kept, Rcode.SERVFAIL, { withQuestion: true });
@@ -316,14 +317,16 @@ export class QueryHandler {
     this.metrics.countQuery(query.key ? query.qtype : -1, rcode);
     if (this.settings.queryLog) {
       this.logger.info(
+        // `qname`, not `name`: pino's logger name is `name`, and a JSON line must not carry a
+        // key twice (parsers keep one of them at random).
         {
           source,
-          name: query.key ? keyToName(query.key) : undefined,
-          qtype: query.qtype,
-          rcode,
-          bytes: answer.length,
+          qname: query.key ? keyToName(query.key) : undefined,
+          qtype: qtypeName(query.qtype),
+          rcode: rcodeName(rcode),
+          queryBytes: message.length,
+          answerBytes: answer.length,
           tc: (answer[2]! & 0x02) !== 0,
-          size: message.length,
         },
         "dns query",
       );

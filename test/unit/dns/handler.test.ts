@@ -178,24 +178,56 @@ describe("answering queries under the split zone", () => {
 
   it("writes one structured log line per query when queryLog is on, and none when off", async () => {
     const lines: string[] = [];
-    const logged = handlerHarness({ queryLog: true }, undefined, lines);
+    const logged = handlerHarness({ queryLog: true }, undefined, lines, "nat64-relay-agent");
     await logged.ask("web.r9929", "A");
     await logged.ask("elsewhere.example", "AAAA");
+    await logged.ask("web.r9929", "MX");
     const entries = lines.map((line) => JSON.parse(line));
-    expect(entries).toEqual([
-      expect.objectContaining({
+    const pick = ({ name, msg, source, qname, qtype, rcode, tc }: Record<string, unknown>) => ({
+      name,
+      msg,
+      source,
+      qname,
+      qtype,
+      rcode,
+      tc,
+    });
+    expect(entries.map(pick)).toEqual([
+      {
+        name: "nat64-relay-agent",
         msg: "dns query",
-        name: "web.r9929",
-        qtype: 1,
-        rcode: Rcode.NOERROR,
-      }),
-      expect.objectContaining({
+        source: "127.0.0.1",
+        qname: "web.r9929",
+        qtype: "A",
+        rcode: "NOERROR",
+        tc: false,
+      },
+      {
+        name: "nat64-relay-agent",
         msg: "dns query",
-        name: "elsewhere.example",
-        qtype: 28,
-        rcode: Rcode.REFUSED,
-      }),
+        source: "127.0.0.1",
+        qname: "elsewhere.example",
+        qtype: "AAAA",
+        rcode: "REFUSED",
+        tc: false,
+      },
+      {
+        name: "nat64-relay-agent",
+        msg: "dns query",
+        source: "127.0.0.1",
+        qname: "web.r9929",
+        qtype: "MX",
+        rcode: "NOERROR",
+        tc: false,
+      },
     ]);
+    expect(entries.map((entry) => [entry.queryBytes > 12, entry.answerBytes > 12])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+    ]);
+    // One key per field: the logger's `name` is the only one (JSON.parse would hide a second).
+    for (const line of lines) expect(line.match(/"name":/g)).toHaveLength(1);
     const quiet: string[] = [];
     await handlerHarness({}, undefined, quiet).ask("web.r9929", "A");
     expect(quiet).toEqual([]);

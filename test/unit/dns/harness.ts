@@ -16,6 +16,7 @@ export function handlerHarness(
   overrides: Record<string, unknown> = {},
   observer?: SynthesisObserver,
   logLines: string[] = [],
+  loggerName?: string,
 ) {
   const parsed = parseRelayConfigValue({
     engine: "none",
@@ -41,7 +42,10 @@ export function handlerHarness(
     settings: settings.handler,
     resolver,
     metrics,
-    logger: pino({ level: "info" }, { write: (line: string) => logLines.push(line) }),
+    logger: pino(
+      { level: "info", ...(loggerName ? { name: loggerName } : {}) },
+      { write: (line: string) => logLines.push(line) },
+    ),
     ...(observer ? { observer } : {}),
   });
 
