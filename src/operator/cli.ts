@@ -1,27 +1,11 @@
 // `nat64-relay relays|domains|status`: the operator's commands against a remote control API
 // (NAT64_RELAY_API_URL + NAT64_RELAY_API_TOKEN), through the typed client. The API decides and
 // words every refusal; this prints its message and exits 1. Usage mistakes exit 2.
-import { parseArgs } from "node:util";
+import { closest, type Options, parseStrict, USAGE_EXIT, type Values } from "../cli-args.ts";
 import { ApiClient } from "../client/api-client.ts";
 import { formatProblems, isRelayError } from "../core/errors.ts";
 import { standaloneConfig } from "./export-config.ts";
 import { formatDomains, formatRelays, formatStatus } from "./format.ts";
-
-export const OPERATOR_USAGE = `Usage:
-  nat64-relay relays list
-  nat64-relay relays get NAME
-  nat64-relay relays create NAME [--pool CIDR] [--prefix CIDR] [--engine tayga|jool|none]
-  nat64-relay relays delete NAME
-  nat64-relay relays export NAME > relay.yaml   a standalone config (agent run --config)
-  nat64-relay domains list
-  nat64-relay domains add NAME --real-suffix SUFFIX --relay RELAY
-  nat64-relay domains remove NAME
-  nat64-relay status
-
-Options: --json (print the API's answer as JSON), -h, --help
-Environment: NAT64_RELAY_API_URL (the API's base URL), NAT64_RELAY_API_TOKEN (an operator or
-admin token; POST /v1/tokens). Exit status: 0 done, 1 refused or failed (the API's message),
-2 usage.`;
 
 class UsageError extends Error {}
 
@@ -55,123 +39,174 @@ function none(positionals: string[]): void {
   if (positionals[0] !== undefined) throw new UsageError(`unexpected argument "${positionals[0]}"`);
 }
 
-async function relays(verb: string | undefined, rest: string[], env: NodeJS.ProcessEnv) {
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
+interface Verb {
+  /** What follows `nat64-relay <group> <verb>`, as `Usage:` prints it. */
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly options: Options;
+  /** The one name the verb acts on ("relay", "split domain"), if it takes one. */
+  readonly takes?: string;
+  readonly run: (input: {
+    values: Values;
+    name: string;
+    env: NodeJS.ProcessEnv;
+    json: boolean;
+  }) => Promise<void>;
+}
+
+const JSON_OPTION = { json: { type: "boolean" } } as const satisfies Options;
+const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const satisfies Options;
+
+const RELAYS: Readonly<Record<string, Verb>> = {
+  list: {
+    synopsis: "[--json]",
+    summary: "list the relays",
+    options: JSON_OPTION,
+    run: async ({ env, json }) => {
+      const listed = await clientFrom(env).listRelays();
+      print(json, { relays: listed }, () => formatRelays(listed));
+    },
+  },
+  get: {
+    synopsis: "NAME [--json]",
+    summary: "show one relay",
+    options: JSON_OPTION,
+    takes: "relay",
+    run: async ({ env, json, name }) => {
+      const relay = await clientFrom(env).getRelay(name);
+      print(json, relay, () => formatRelays([relay]));
+    },
+  },
+  create: {
+    synopsis: "NAME [--pool CIDR] [--prefix CIDR] [--engine tayga|jool|none] [--json]",
+    summary: "create a relay; prints its agent token once",
     options: {
-      json: { type: "boolean" },
+      ...JSON_OPTION,
       pool: { type: "string" },
       prefix: { type: "string" },
       engine: { type: "string" },
     },
-  });
-  const json = values.json === true;
-  if (verb !== "create" && (values.pool || values.prefix || values.engine)) {
-    throw new UsageError("--pool, --prefix and --engine go with relays create");
-  }
-  switch (verb) {
-    case "list": {
-      none(positionals);
-      const listed = await clientFrom(env).listRelays();
-      return print(json, { relays: listed }, () => formatRelays(listed));
-    }
-    case "get": {
-      const relay = await clientFrom(env).getRelay(one(positionals, "relay"));
-      return print(json, relay, () => formatRelays([relay]));
-    }
-    case "create": {
-      const name = one(positionals, "relay");
+    takes: "relay",
+    run: async ({ env, json, name, values }) => {
       const input = {
         name,
-        ...(values.pool ? { pool: values.pool } : {}),
-        ...(values.prefix ? { prefix: values.prefix } : {}),
-        ...(values.engine ? { engine: values.engine } : {}),
+        ...(typeof values.pool === "string" ? { pool: values.pool } : {}),
+        ...(typeof values.prefix === "string" ? { prefix: values.prefix } : {}),
+        ...(typeof values.engine === "string" ? { engine: values.engine } : {}),
       };
       const created = await clientFrom(env).createRelay(input);
-      return print(json, created, () =>
+      print(json, created, () =>
         [
           `created relay ${created.relay.name} (prefix ${created.relay.prefix}, pool ${created.relay.pool})`,
           `agent token (shown once, put it in the agent's environment): ${created.agentToken}`,
         ].join("\n"),
       );
-    }
-    case "delete": {
-      const name = one(positionals, "relay");
+    },
+  },
+  delete: {
+    synopsis: "NAME [--json]",
+    summary: "delete a relay",
+    options: JSON_OPTION,
+    takes: "relay",
+    run: async ({ env, json, name }) => {
       await clientFrom(env).deleteRelay(name);
-      return print(json, { deleted: name }, () => `deleted relay ${name}`);
-    }
-    case "export": {
-      const name = one(positionals, "relay");
+      print(json, { deleted: name }, () => `deleted relay ${name}`);
+    },
+  },
+  export: {
+    synopsis: "NAME > relay.yaml",
+    summary: "print a standalone config for the relay (for `agent run --config`)",
+    options: {},
+    takes: "relay",
+    run: async ({ env, name }) => {
       const client = clientFrom(env);
       const [relay, domains] = await Promise.all([
         client.getRelay(name),
         client.listSplitDomains(),
       ]);
       process.stdout.write(standaloneConfig(relay, domains, env.NAT64_RELAY_API_URL ?? ""));
-      return;
-    }
-    default:
-      throw new UsageError(verb ? `unknown relays command "${verb}"` : "relays needs a command");
-  }
-}
-
-async function domains(verb: string | undefined, rest: string[], env: NodeJS.ProcessEnv) {
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean" },
-      "real-suffix": { type: "string" },
-      relay: { type: "string" },
     },
-  });
-  const json = values.json === true;
-  if (verb !== "add" && (values["real-suffix"] || values.relay)) {
-    throw new UsageError("--real-suffix and --relay go with domains add");
-  }
-  switch (verb) {
-    case "list": {
-      none(positionals);
+  },
+};
+
+const DOMAINS: Readonly<Record<string, Verb>> = {
+  list: {
+    synopsis: "[--json]",
+    summary: "list the split domains",
+    options: JSON_OPTION,
+    run: async ({ env, json }) => {
       const listed = await clientFrom(env).listSplitDomains();
-      return print(json, { splitDomains: listed }, () => formatDomains(listed));
-    }
-    case "add": {
-      const name = one(positionals, "split domain");
+      print(json, { splitDomains: listed }, () => formatDomains(listed));
+    },
+  },
+  add: {
+    synopsis: "NAME --real-suffix SUFFIX --relay RELAY [--json]",
+    summary: "send host.NAME through RELAY, answered from host.SUFFIX",
+    options: { ...JSON_OPTION, "real-suffix": { type: "string" }, relay: { type: "string" } },
+    takes: "split domain",
+    run: async ({ env, json, name, values }) => {
       const realSuffix = values["real-suffix"];
       const relay = values.relay;
-      if (!realSuffix || !relay)
-        throw new UsageError("domains add needs --real-suffix and --relay");
+      if (typeof realSuffix !== "string" || typeof relay !== "string") {
+        throw new UsageError("needs --real-suffix SUFFIX and --relay RELAY");
+      }
       const added = await clientFrom(env).addSplitDomain({ name, realSuffix, relay });
       for (const warning of added.warnings) console.error(`warning: ${warning.message}`);
       const domain = added.splitDomain;
-      return print(
+      print(
         json,
         added,
         () =>
           `added split domain ${domain.name}: host.${domain.name} → host.${domain.realSuffix} through relay ${domain.relay}`,
       );
-    }
-    case "remove": {
-      const name = one(positionals, "split domain");
+    },
+  },
+  remove: {
+    synopsis: "NAME [--json]",
+    summary: "remove a split domain",
+    options: JSON_OPTION,
+    takes: "split domain",
+    run: async ({ env, json, name }) => {
       await clientFrom(env).removeSplitDomain(name);
-      return print(json, { removed: name }, () => `removed split domain ${name}`);
-    }
-    default:
-      throw new UsageError(verb ? `unknown domains command "${verb}"` : "domains needs a command");
-  }
-}
+      print(json, { removed: name }, () => `removed split domain ${name}`);
+    },
+  },
+};
 
-async function status(rest: string[], env: NodeJS.ProcessEnv) {
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { json: { type: "boolean" } },
-  });
-  none(positionals);
-  const answer = await clientFrom(env).getStatus();
-  print(values.json === true, answer, () => formatStatus(answer));
-}
+const STATUS: Verb = {
+  synopsis: "[--json]",
+  summary: "relays, their nodes and the last Tailscale sync",
+  options: JSON_OPTION,
+  run: async ({ env, json }) => {
+    const answer = await clientFrom(env).getStatus();
+    print(json, answer, () => formatStatus(answer));
+  },
+};
+
+const GROUPS = { relays: RELAYS, domains: DOMAINS } as const;
+
+const FOOTER = `Environment: NAT64_RELAY_API_URL (the API's base URL), NAT64_RELAY_API_TOKEN (an operator or
+admin token; POST /v1/tokens).
+Exit status: 0 done, 1 refused or failed (the API's message), 2 usage (a bad option, argument or
+environment variable).`;
+
+const usageLine = (command: string, verb: Verb) =>
+  `Usage: nat64-relay ${command} ${verb.synopsis}`.trimEnd();
+
+const verbHelp = (command: string, verb: Verb) =>
+  `${usageLine(command, verb)}\n\n${verb.summary}\n\nOptions: -h, --help${"json" in verb.options ? ", --json (the API's answer as JSON)" : ""}\n${FOOTER}`;
+
+/** Every operator command, one per line (`nat64-relay relays --help`, the README). */
+export const OPERATOR_USAGE = [
+  "Usage:",
+  ...Object.entries(GROUPS).flatMap(([group, verbs]) =>
+    Object.entries(verbs).map(([name, verb]) => `  nat64-relay ${group} ${name} ${verb.synopsis}`),
+  ),
+  `  nat64-relay status ${STATUS.synopsis}`,
+  "",
+  "Run `nat64-relay <command> <verb> --help` for one of them.",
+  FOOTER,
+].join("\n");
 
 /** `group` is relays, domains or status; argv is what follows it. */
 export async function main(
@@ -179,28 +214,48 @@ export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  if (argv.includes("-h") || argv.includes("--help")) {
-    console.log(OPERATOR_USAGE);
+  const [first, ...rest] = argv;
+  let command: string;
+  let verb: Verb;
+  let args: string[];
+  if (group === "status") {
+    [command, verb, args] = ["status", STATUS, argv];
+  } else {
+    const verbs: Readonly<Record<string, Verb>> = GROUPS[group];
+    if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+      console[first === undefined ? "error" : "log"](OPERATOR_USAGE);
+      return first === undefined ? USAGE_EXIT : 0;
+    }
+    const found = verbs[first];
+    if (!found) {
+      const hint = closest(first, Object.keys(verbs));
+      console.error(
+        `nat64-relay ${group}: unknown ${group} command "${first}"${hint ? ` (did you mean ${hint}?)` : ""}\n\n${OPERATOR_USAGE}`,
+      );
+      return USAGE_EXIT;
+    }
+    [command, verb, args] = [`${group} ${first}`, found, rest];
+  }
+  const parsed = parseStrict(args, { ...verb.options, ...HELP_OPTION }, true);
+  if (parsed.ok && parsed.values.help) {
+    console.log(verbHelp(command, verb));
     return 0;
   }
   try {
-    if (group === "status") await status(argv, env);
-    else {
-      const [verb, ...rest] = argv;
-      await (group === "relays" ? relays(verb, rest, env) : domains(verb, rest, env));
-    }
+    if (!parsed.ok) throw new UsageError(parsed.problem);
+    const { values, positionals } = parsed;
+    if (!verb.takes) none(positionals);
+    const name = verb.takes ? one(positionals, verb.takes) : "";
+    await verb.run({ values, name, env, json: values.json === true });
     return 0;
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`nat64-relay ${group}: ${(error as Error).message}\n\n${OPERATOR_USAGE}`);
-      return 2;
+    if (error instanceof UsageError) {
+      console.error(`nat64-relay ${command}: ${error.message}\n${usageLine(command, verb)}`);
+      return USAGE_EXIT;
     }
     if (isRelayError(error)) {
       const problems = error.problems.length ? `\n${formatProblems(error.problems)}` : "";
-      console.error(`nat64-relay ${group}: ${error.message}${problems}`);
+      console.error(`nat64-relay ${command}: ${error.message}${problems}`);
       return 1;
     }
     throw error;

@@ -1,17 +1,21 @@
 // `nat64-relay agent <subcommand>`: the relay node's agent. Each subcommand has its own strict
 // options and usage line: an unknown flag, a stray argument or a bad value is a usage error
 // (exit 2) that names it; a failure or refusal exits 1; success 0 (errors.ts maps the codes).
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { closest, type Options, parseStrict, type Values } from "../cli-args.ts";
 import { type AgentEnv, parseAgentEnv } from "./env.ts";
 import { AgentError, asAgentError, describeError, EXIT_CODES } from "./errors.ts";
 
 export const DEFAULT_CONFIG_PATH = "/etc/nat64-relay/relay.yaml";
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
-export type Values = Record<string, string | boolean | undefined>;
+export type { Values };
 
 const CONFIG = { config: { type: "string", short: "c" } } as const satisfies Options;
-const HOST = { root: { type: "string" }, tailscale: { type: "string" } } as const satisfies Options;
+/** Where the host's files live: every subcommand that reads or writes them takes all three. */
+const HOST = {
+  root: { type: "string" },
+  "state-dir": { type: "string" },
+  tailscale: { type: "string" },
+} as const satisfies Options;
 const HELP = { help: { type: "boolean", short: "h" } } as const satisfies Options;
 
 interface Subcommand {
@@ -42,7 +46,6 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       ...CONFIG,
       ...HOST,
       ...HELP,
-      "state-dir": { type: "string" },
       workers: { type: "string" },
       api: { type: "string" },
       "token-file": { type: "string" },
@@ -51,7 +54,7 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     run: async (values, env) => (await import("./commands/run.ts")).runCommand(values, env),
   },
   apply: {
-    synopsis: "[--config FILE] [--root DIR] [--tailscale BIN] [--dry-run]",
+    synopsis: "[--config FILE] [--root DIR] [--state-dir DIR] [--tailscale BIN] [--dry-run]",
     summary:
       "bring the data plane (nftables, tun, routes, sysctls, tailscale routes) to the desired state once; --dry-run prints the plan",
     options: { ...CONFIG, ...HOST, ...HELP, "dry-run": { type: "boolean" } },
@@ -59,8 +62,9 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   doctor: {
     synopsis:
-      "[--config FILE] [--root DIR] [--tailscale BIN] [--probe HOST] [--server ADDR] [--json]",
-    summary: "run the relay's verification checklist (✔/✘, causes and fixes)",
+      "[--config FILE] [--root DIR] [--state-dir DIR] [--tailscale BIN] [--probe HOST] [--server ADDR] [--json] | --client HOST.SPLIT [--server ADDR] [--port N] [--overlay IFACE] [--json]",
+    summary:
+      "run the relay's verification checklist (✔/✘, causes and fixes); --client: the client-side checks instead (as `nat64-relay doctor --client`)",
     options: {
       ...CONFIG,
       ...HOST,
@@ -68,12 +72,15 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       json: { type: "boolean" },
       probe: { type: "string" },
       server: { type: "string" },
+      client: { type: "string" },
+      port: { type: "string" },
+      overlay: { type: "string" },
     },
     run: dataPlane("doctor"),
   },
   install: {
     synopsis:
-      "[--config FILE] [--root DIR] [--tailscale BIN] [--no-start] [--api URL --token-file F]",
+      "[--config FILE] [--root DIR] [--state-dir DIR] [--tailscale BIN] [--no-start] [--api URL --token-file F]",
     summary:
       "install the systemd unit, config and state directories; with --api and --token-file also the agent token (0600) and a relay.yaml naming the API (managed mode)",
     options: {
@@ -94,7 +101,6 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       ...CONFIG,
       ...HOST,
       ...HELP,
-      "state-dir": { type: "string" },
       purge: { type: "boolean" },
     },
     run: dataPlane("uninstall"),
@@ -104,10 +110,13 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
 const OPTION_HELP = `Options:
   -c, --config FILE   standalone config file (default ${DEFAULT_CONFIG_PATH})
   --root DIR          prefix for /etc and /var/lib (default /, or NAT64_RELAY_ROOT)
+  --state-dir DIR     state directory: generated prefix, records (default /var/lib/nat64-relay
+                      under --root; for a user who cannot write there ~/.local/state/nat64-relay)
   --tailscale BIN     the tailscale CLI to use (default tailscale, or NAT64_RELAY_TAILSCALE)
   -h, --help          show this help (also after a subcommand)
 
-Exit status: 0 ok, 1 failed or refused, 2 usage error.`;
+Exit status: 0 ok, 1 failed check or refused, 2 usage (a bad option, argument or environment
+variable).`;
 
 export function usageLine(name: string): string {
   return `Usage: nat64-relay agent ${name} ${SUBCOMMANDS[name]?.synopsis ?? ""}`.trimEnd();
@@ -126,52 +135,6 @@ export function agentUsage(): string {
     "",
     OPTION_HELP,
   ].join("\n");
-}
-
-/** The closest known name within two edits, for "did you mean". */
-export function closest(word: string, known: readonly string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0] ?? 0;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j] ?? 0;
-        row[j] = Math.min(
-          above + 1,
-          (row[j - 1] ?? 0) + 1,
-          diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
-        );
-        diagonal = above;
-      }
-    }
-    return row[b.length] ?? Number.POSITIVE_INFINITY;
-  };
-  const ranked = known
-    .map((name) => ({ name, cost: distance(word, name) }))
-    .filter((entry) => entry.cost <= 2)
-    .sort((a, b) => a.cost - b.cost);
-  return ranked[0]?.name;
-}
-
-/** parseArgs' own message reworded to one line naming the culprit. */
-function usageProblem(error: NodeJS.ErrnoException, options: Options): string {
-  const culprit = error.message.match(/'([^']+)'/)?.[1] ?? "";
-  const flags = Object.keys(options).map((name) => `--${name}`);
-  switch (error.code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-      const hint = closest(culprit, flags);
-      return `unknown option ${culprit}${hint ? ` (did you mean ${hint}?)` : ""}`;
-    }
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return `unexpected argument "${culprit}"`;
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return error.message.includes("argument missing")
-        ? `option ${culprit.split(" ")[0]} needs a value`
-        : `option ${culprit.split(" ")[0]} takes no value`;
-    default:
-      return error.message.split("\n")[0] ?? error.message;
-  }
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -196,20 +159,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     );
     return 2;
   }
-  let values: Values;
-  try {
-    values = parseArgs({
-      args: rest,
-      options: subcommand.options,
-      strict: true,
-      allowPositionals: false,
-    }).values as Values;
-  } catch (error) {
-    console.error(
-      `nat64-relay agent ${name}: ${usageProblem(error as NodeJS.ErrnoException, subcommand.options)}\n${usageLine(name)}`,
-    );
+  const parsed = parseStrict(rest, subcommand.options, false);
+  if (!parsed.ok) {
+    console.error(`nat64-relay agent ${name}: ${parsed.problem}\n${usageLine(name)}`);
     return 2;
   }
+  const { values } = parsed;
   if (values.help) {
     console.log(`${usageLine(name)}\n\n${subcommand.summary}\n\n${OPTION_HELP}`);
     return 0;

@@ -17,7 +17,7 @@ export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 /** 0 ok; 1 failed or refused; 2 usage (the command line itself was wrong). */
 export const EXIT_CODES: Readonly<Record<AgentErrorCode, 1 | 2>> = {
   usage: 2,
-  invalid_env: 1,
+  invalid_env: 2, // an environment variable is part of the command line's options
   invalid_config: 1,
   node_defaults: 1,
   host_failed: 1,

@@ -1,5 +1,5 @@
 // Dispatch for the data-plane subcommands; each one's logic lives in its own file.
-import type { Values } from "../cli.ts";
+import { usageError, type Values } from "../cli.ts";
 import type { AgentEnv } from "../env.ts";
 import { realDataPlaneHost } from "../host/real-host.ts";
 import { commonOptions } from "./options.ts";
@@ -9,6 +9,12 @@ export async function runDataPlaneCommand(
   values: Values,
   env: AgentEnv,
 ): Promise<number> {
+  if (subcommand === "doctor" && typeof values.client === "string") {
+    return clientDoctor(values);
+  }
+  if (subcommand === "doctor" && (values.port !== undefined || values.overlay !== undefined)) {
+    throw usageError("--port and --overlay go with --client (the client-side checks)");
+  }
   const options = commonOptions(values, env);
   const host = realDataPlaneHost(
     options.tailscaleBinary ? { tailscaleBinary: options.tailscaleBinary } : {},
@@ -38,4 +44,16 @@ export async function runDataPlaneCommand(
         host,
       );
   }
+}
+
+/** `agent doctor --client NAME`: the client-side checks, as `nat64-relay doctor --client`. */
+async function clientDoctor(values: Values): Promise<number> {
+  const { clientDoctorFlags, runClientDoctorCommand } = await import("../doctor/client-command.ts");
+  const relayOnly = ["probe", "config", "root", "state-dir", "tailscale"].find(
+    (name) => values[name] !== undefined,
+  );
+  if (relayOnly) throw usageError(`--${relayOnly} is for the relay's checks, not with --client`);
+  const checked = clientDoctorFlags(values);
+  if (!checked.ok) throw usageError(checked.problem);
+  return runClientDoctorCommand(checked.flags);
 }

@@ -20,9 +20,17 @@ export function formatChecks(checks: readonly CheckResult[]): string {
     if (check.cause) lines.push(`    cause: ${check.cause}`);
     if (check.fix) lines.push(`    fix:   ${check.fix}`);
   }
-  const failed = checks.filter((check) => check.status === "fail").length;
-  lines.push(failed ? `${failed} check(s) failed.` : "all checks passed.");
+  lines.push(verdict(checks));
   return lines.join("\n");
+}
+
+/** The last line: "all checks passed." only when every check ran and passed. */
+function verdict(checks: readonly CheckResult[]): string {
+  const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
+  const [failed, warned, skipped] = [count("fail"), count("warn"), count("skip")];
+  const notes = [warned && `${warned} warning(s)`, skipped && `${skipped} skipped`].filter(Boolean);
+  if (failed) return `${failed} check(s) failed${notes.length ? `, ${notes.join(", ")}` : ""}.`;
+  return notes.length ? `no check failed; ${notes.join(", ")}.` : "all checks passed.";
 }
 
 export function doctorExitCode(checks: readonly CheckResult[]): number {

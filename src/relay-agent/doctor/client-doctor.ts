@@ -1,14 +1,15 @@
 // `nat64-relay doctor --client host.<split>`: the client-side half. The system resolver's answer
 // lies in a prefix and has no CNAME, a route to it goes over the overlay, ICMP and TCP reach.
 import { readFile } from "node:fs/promises";
+import { formatHostPort, type HostPort, parseHostPort } from "../../core/host-port.ts";
 import { type CheckResult, fail, pass, skip } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
 
 export interface ClientDoctorDeps {
   readonly name: string;
-  /** DNS server; default: the first nameserver in /etc/resolv.conf. */
-  readonly server?: string;
+  /** DNS server (`--server ip[:port]`); default: the first nameserver in /etc/resolv.conf. */
+  readonly server?: HostPort;
   readonly overlayInterface: string;
   readonly tcpPort?: number;
   readonly query: (probe: DnsProbe) => Promise<DnsProbeResult>;
@@ -20,9 +21,11 @@ export interface ClientDoctorDeps {
   readonly resolvConf?: string;
 }
 
-export async function systemNameserver(path = "/etc/resolv.conf"): Promise<string | undefined> {
+export async function systemNameserver(path = "/etc/resolv.conf"): Promise<HostPort | undefined> {
   const text = await readFile(path, "utf8").catch(() => "");
-  return text.match(/^\s*nameserver\s+(\S+)/m)?.[1];
+  const address = text.match(/^\s*nameserver\s+(\S+)/m)?.[1];
+  const parsed = address ? parseHostPort(address, 53) : undefined;
+  return parsed?.ok ? parsed.value : undefined;
 }
 
 export async function runClientDoctor(deps: ClientDoctorDeps): Promise<CheckResult[]> {
@@ -39,9 +42,15 @@ export async function runClientDoctor(deps: ClientDoctorDeps): Promise<CheckResu
     ];
   }
   const probe = (transport: "udp" | "tcp") =>
-    deps.query({ server, name: deps.name, type: "AAAA", transport });
+    deps.query({
+      server: server.host,
+      port: server.port,
+      name: deps.name,
+      type: "AAAA",
+      transport,
+    });
   const [udp, tcp] = await Promise.all([probe("udp"), probe("tcp")]);
-  const checks = judgeDns({ name: deps.name, server, udp, tcp });
+  const checks = judgeDns({ name: deps.name, server: formatHostPort(server), udp, tcp });
   const address = [...aaaaAddresses(udp), ...aaaaAddresses(tcp)][0];
   const routeTitle = `route to the prefix over ${deps.overlayInterface}`;
   if (!address) {
@@ -79,19 +88,25 @@ export async function runClientDoctor(deps: ClientDoctorDeps): Promise<CheckResu
     const tcpTitle = `TCP to [${address}]:${deps.tcpPort}`;
     const reach = await deps.tcpConnect(address, deps.tcpPort);
     checks.push(
-      reach === "timeout"
-        ? fail(
-            "tcp",
-            tcpTitle,
-            "timed out",
-            "TCP does not get through the relay (one-way without masquerade, a drop in a forward chain, or the target firewall)",
-            "run `nat64-relay agent doctor` on the relay",
-          )
-        : pass(
-            "tcp",
-            tcpTitle,
-            reach === "open" ? "connected" : "refused by the target (it answered)",
-          ),
+      reach === "open"
+        ? pass("tcp", tcpTitle, "connected")
+        : reach === "refused"
+          ? // The path works (the target answered with a reset), but what was asked for does not:
+            // nothing accepts connections on that port.
+            fail(
+              "tcp",
+              tcpTitle,
+              "connection refused: the target answered, but nothing listens on that port",
+              "the relay path works; the service on the target is down, on another port, or rejected by the target's firewall",
+              `start the service on the target, or check with --port the port it listens on`,
+            )
+          : fail(
+              "tcp",
+              tcpTitle,
+              "timed out",
+              "TCP does not get through the relay (one-way without masquerade, a drop in a forward chain, or the target firewall)",
+              "run `nat64-relay agent doctor` on the relay",
+            ),
     );
   }
   return checks;

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
 import type { Systemd } from "../host/systemd.ts";
+import { DEFAULT_STATE_DIR } from "../state/prefix-store.ts";
 import { renderUnit } from "./unit.ts";
 
 export interface InstallRecord {
@@ -160,9 +161,11 @@ export async function installAgent(options: InstallOptions): Promise<InstallRepo
       mode: (await stat(options.sourceConfig)).mode & 0o777,
     });
   }
+  const customStateDir = paths.stateDir !== join(paths.root, DEFAULT_STATE_DIR);
   const unit = renderUnit({
     launcher: options.launcher,
     configPath: onHost(paths, configPath),
+    ...(customStateDir ? { stateDir: onHost(paths, paths.stateDir) } : {}),
   });
   await placeFile(paths.unitFile, unit, into, {
     done: `wrote ${paths.unitFile}`,

@@ -5,6 +5,8 @@ export interface UnitInput {
   readonly launcher: readonly string[];
   /** Path as seen on the running host (not under a test root). */
   readonly configPath: string;
+  /** `--state-dir` for the service, when install was given one (host path). */
+  readonly stateDir?: string;
 }
 
 export function renderUnit(input: UnitInput): string {
@@ -19,7 +21,7 @@ export function renderUnit(input: UnitInput): string {
     "",
     "[Service]",
     "Type=simple",
-    `ExecStart=${input.launcher.join(" ")} agent run --config ${input.configPath}`,
+    `ExecStart=${input.launcher.join(" ")} agent run --config ${input.configPath}${input.stateDir ? ` --state-dir ${input.stateDir}` : ""}`,
     "ExecReload=/bin/kill -HUP $MAINPID",
     "Restart=always",
     "RestartSec=2",

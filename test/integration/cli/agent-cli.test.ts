@@ -56,11 +56,11 @@ describe("nat64-relay agent command line", () => {
     );
   });
 
-  it("refuses a bad environment value with exit 1 and one line naming the variable, no stack", async () => {
+  it("refuses a bad environment value as a usage error (exit 2), one line naming the variable, no stack", async () => {
     const result = await cli(["agent", "check-config", "--config", "/nonexistent.yaml"], {
       NAT64_RELAY_LOG_LEVEL: "verbose",
     });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split("\n")).toEqual([
       'nat64-relay agent check-config: NAT64_RELAY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     ]);
@@ -78,7 +78,29 @@ describe("nat64-relay agent command line", () => {
     const result = await cli(["agent", "apply", "--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout.split("\n")[0]).toBe(
-      "Usage: nat64-relay agent apply [--config FILE] [--root DIR] [--tailscale BIN] [--dry-run]",
+      "Usage: nat64-relay agent apply [--config FILE] [--root DIR] [--state-dir DIR] [--tailscale BIN] [--dry-run]",
     );
+  });
+
+  it("prints every subcommand's own help with exit 0, and takes --root and --state-dir wherever host files are used", async () => {
+    const synopses: Record<string, string> = {};
+    for (const name of ["check-config", "run", "apply", "doctor", "install", "uninstall"]) {
+      const result = await cli(["agent", name, "--help"]);
+      expect([result.code, result.stderr]).toEqual([0, ""]);
+      synopses[name] = result.stdout.split("\n")[0] ?? "";
+    }
+    for (const name of ["run", "apply", "doctor", "install", "uninstall"]) {
+      expect(synopses[name]).toMatch(/\[--root DIR\] \[--state-dir DIR\]/);
+    }
+    expect(synopses["check-config"]).toBe("Usage: nat64-relay agent check-config [--config FILE]");
+  });
+
+  it("exits 1 for a failed check: check-config of a missing file", async () => {
+    const bad = await cli(["agent", "check-config", "--config", "/nonexistent.yaml"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trimEnd().split("\n")).toEqual([
+      "nat64-relay agent check-config: /nonexistent.yaml is not a valid relay config:",
+      "cannot read /nonexistent.yaml: no such file",
+    ]);
   });
 });

@@ -75,7 +75,7 @@ describe("nat64-relay relays / domains / status against the API", { timeout: 180
     const again = await cli(["relays", "create", "tokyo"]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(
-      `nat64-relay relays: ${await apiError("POST", "/v1/relays", { name: "tokyo" })}\n`,
+      `nat64-relay relays create: ${await apiError("POST", "/v1/relays", { name: "tokyo" })}\n`,
     );
 
     const added = await cli([
@@ -103,7 +103,7 @@ describe("nat64-relay relays / domains / status against the API", { timeout: 180
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      `nat64-relay domains: ${await apiError("POST", "/v1/split-domains", { name: "r9930", realSuffix: "tail1234.ts.net", relay: "osaka" })}\n`,
+      `nat64-relay domains add: ${await apiError("POST", "/v1/split-domains", { name: "r9930", realSuffix: "tail1234.ts.net", relay: "osaka" })}\n`,
     );
 
     const listed = await cli(["domains", "list"]);
@@ -144,14 +144,16 @@ describe("nat64-relay relays / domains / status against the API", { timeout: 180
     });
     const gone = await cli(["relays", "get", "tokyo"]);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toBe(`nat64-relay relays: ${await apiError("GET", "/v1/relays/tokyo")}\n`);
+    expect(gone.stderr).toBe(
+      `nat64-relay relays get: ${await apiError("GET", "/v1/relays/tokyo")}\n`,
+    );
   });
 
   it("exits 1 with the API's message for a bad token, and names an unreachable API", async () => {
     const bad = await cli(["relays", "list"], { NAT64_RELAY_API_TOKEN: "n64r_not_a_token" });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
-      `nat64-relay relays: ${await apiError("GET", "/v1/relays", undefined, "n64r_not_a_token")}\n`,
+      `nat64-relay relays list: ${await apiError("GET", "/v1/relays", undefined, "n64r_not_a_token")}\n`,
     );
     const port = await closedPort();
     const down = await cli(["status"], { NAT64_RELAY_API_URL: `http://127.0.0.1:${port}` });
@@ -168,7 +170,7 @@ describe("nat64-relay relays / domains / status against the API", { timeout: 180
     });
     expect(unset.code).toBe(2);
     expect(unset.stderr.split("\n")[0]).toBe(
-      "nat64-relay domains: set NAT64_RELAY_API_URL and NAT64_RELAY_API_TOKEN (the API's base URL and an operator token)",
+      "nat64-relay domains list: set NAT64_RELAY_API_URL and NAT64_RELAY_API_TOKEN (the API's base URL and an operator token)",
     );
     const unknown = await cli(["relays", "frobnicate"]);
     expect(unknown.code).toBe(2);
@@ -178,10 +180,36 @@ describe("nat64-relay relays / domains / status against the API", { timeout: 180
     const missing = await cli(["domains", "add", "r9929"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.split("\n")[0]).toBe(
-      "nat64-relay domains: domains add needs --real-suffix and --relay",
+      "nat64-relay domains add: needs --real-suffix SUFFIX and --relay RELAY",
     );
     const help = await cli(["relays", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("nat64-relay relays export NAME > relay.yaml");
+    const typo = await cli(["relays", "list", "--jsn"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trimEnd().split("\n")).toEqual([
+      "nat64-relay relays list: unknown option --jsn (did you mean --json?)",
+      "Usage: nat64-relay relays list [--json]",
+    ]);
+    const stray = await cli(["status", "now"]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr.split("\n")[0]).toBe('nat64-relay status: unexpected argument "now"');
+  });
+
+  it("prints each verb's own help with exit 0", async () => {
+    for (const [args, usage] of [
+      [
+        ["relays", "create", "--help"],
+        "Usage: nat64-relay relays create NAME [--pool CIDR] [--prefix CIDR] [--engine tayga|jool|none] [--json]",
+      ],
+      [
+        ["domains", "add", "-h"],
+        "Usage: nat64-relay domains add NAME --real-suffix SUFFIX --relay RELAY [--json]",
+      ],
+      [["status", "--help"], "Usage: nat64-relay status [--json]"],
+    ] as const) {
+      const help = await cli([...args]);
+      expect([help.code, help.stdout.split("\n")[0]]).toEqual([0, usage]);
+    }
   });
 });

@@ -310,12 +310,12 @@ describe("runRelayDoctor", () => {
 describe("runClientDoctor", () => {
   const base = {
     name: "my-vps.r9929",
-    server: "fd7a:115c:a1e0::1",
+    server: { host: "fd7a:115c:a1e0::1", family: 6 as const, port: 53 },
     overlayInterface: "tailscale0",
     tcpPort: 22,
     query: answer,
     ping: async () => true,
-    tcpConnect: async () => "refused" as const,
+    tcpConnect: async () => "open" as const,
   };
 
   it("passes when the route goes over the overlay and the target answers", async () => {

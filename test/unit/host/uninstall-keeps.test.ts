@@ -146,6 +146,23 @@ describe("agent uninstall keeps the operator's files", () => {
   });
 });
 
+describe("agent install --state-dir", () => {
+  it("starts the service with the same state directory", async () => {
+    const root = await tempRoot();
+    const paths = hostPaths(root, join(root, "srv/relay-state"));
+    await installAgent({
+      paths,
+      systemd: new OfflineSystemd(root),
+      launcher: ["/usr/bin/node", "/opt/x.js"],
+      start: false,
+    });
+    expect((await readFile(paths.unitFile, "utf8")).split("\n")).toContain(
+      "ExecStart=/usr/bin/node /opt/x.js agent run --config /etc/nat64-relay/relay.yaml --state-dir /srv/relay-state",
+    );
+    expect(await exists(join(root, "srv/relay-state/install.json"))).toBe(true);
+  });
+});
+
 describe("agent install respects the operator's edits", () => {
   it("does not overwrite a unit file edited since install wrote it", async () => {
     const root = await tempRoot();
