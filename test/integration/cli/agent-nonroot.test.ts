@@ -94,9 +94,10 @@ describe.runIf(asRoot)("agent run as a user who cannot write /var/lib", () => {
     );
     const watched = watchChild(child);
     expect(await watched.exit).toBe(1);
-    const lastLine = watched.output().trimEnd().split("\n").at(-1);
-    expect(lastLine).toBe(
+    // stdout (the JSON log) and stderr interleave in any order: look for the CLI's own line.
+    const lines = watched.output().trimEnd().split("\n");
+    expect(lines.filter((line) => line.startsWith("nat64-relay agent run:"))).toEqual([
       "nat64-relay agent run: EACCES: permission denied, mkdir '/nonexistent-home': this user may not write there; run as root, or point --state-dir (or --root) at a directory you can write",
-    );
+    ]);
   });
 });
