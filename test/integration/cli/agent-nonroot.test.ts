@@ -17,6 +17,15 @@ const BIN = fileURLToPath(new URL("../../../bin/nat64-relay.js", import.meta.url
 const NOBODY = 65534;
 const asRoot = process.geteuid?.() === 0;
 
+/** `agent run --config FILE` as nobody, with only PATH and HOME in its environment. */
+function runAsNobody(config: string, home: string) {
+  const setpriv = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"];
+  return spawn("setpriv", [...setpriv, process.execPath, BIN, "agent", "run", "--config", config], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
+  });
+}
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "n64nonroot-"));
@@ -37,24 +46,7 @@ describe.runIf(asRoot)("agent run as a user who cannot write /var/lib", () => {
       config,
       `engine: none\nlisten: ["127.0.0.1:${port}"]\nupstreams: ["127.0.0.1:1"]\nsplitDomains:\n  - { name: r9929, realSuffix: tail1234.ts.net }\n`,
     );
-    const child = spawn(
-      "setpriv",
-      [
-        `--reuid=${NOBODY}`,
-        `--regid=${NOBODY}`,
-        "--clear-groups",
-        process.execPath,
-        BIN,
-        "agent",
-        "run",
-        "--config",
-        config,
-      ],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
-      },
-    );
+    const child = runAsNobody(config, home);
     const watched = watchChild(child);
     try {
       // The split apex answers SOA by itself: no upstream needed.
@@ -73,25 +65,8 @@ describe.runIf(asRoot)("agent run as a user who cannot write /var/lib", () => {
 
   it("says in one line what to do when even that directory cannot be written", async () => {
     const config = join(dir, "relay.yaml");
-    const child = spawn(
-      "setpriv",
-      [
-        `--reuid=${NOBODY}`,
-        `--regid=${NOBODY}`,
-        "--clear-groups",
-        process.execPath,
-        BIN,
-        "agent",
-        "run",
-        "--config",
-        config,
-      ],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        // A HOME nobody may write: the fallback cannot be created either.
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent-home" },
-      },
-    );
+    // A HOME nobody may write: the fallback cannot be created either.
+    const child = runAsNobody(config, "/nonexistent-home");
     const watched = watchChild(child);
     expect(await watched.exit).toBe(1);
     // stdout (the JSON log) and stderr interleave in any order: look for the CLI's own line.
