@@ -1,9 +1,11 @@
 // `nat64-relay agent doctor`: the seed's verification checklist, run on the relay, each failure
 // mapped to its cause and fix.
 
+import { readFile } from "node:fs/promises";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
-import { parseHostPort } from "../../core/host-port.ts";
+import { formatHostPort, parseHostPort } from "../../core/host-port.ts";
 import { cidr } from "../../core/ip.ts";
+import { extract } from "../../core/rfc6052.ts";
 import { includesCidr } from "../host/cidr-text.ts";
 import type { NftCounter } from "../host/nftables.ts";
 import type { HostPaths } from "../host/paths.ts";
@@ -24,6 +26,8 @@ import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
 import { foreignTrafficCheck } from "./foreign-traffic-check.ts";
+import { coveredTailscaleAddresses, listenCheck } from "./listen-check.ts";
+import { defaultProbeName, type ProbeChoice } from "./probe-name.ts";
 
 export interface RelayDoctorDeps {
   readonly config: ResolvedRelayConfig;
@@ -34,9 +38,9 @@ export interface RelayDoctorDeps {
   /** Sends a few pings and says whether any reply came back. */
   readonly ping: (address: string) => Promise<boolean>;
   readonly taygaRunning: () => Promise<boolean>;
-  /** host.<split> to probe; default: this node's Tailscale hostname under the first split domain. */
+  /** host.<split> to probe; default: a tailnet peer under a split domain (probe-name.ts). */
   readonly probeName?: string;
-  /** DNS server to probe; default: the first `listen` address. */
+  /** DNS server to probe; default: the Tailscale address split DNS asks, else `listen`'s first. */
   readonly server?: string;
   /** Counters are sampled this long after the probe traffic (ms). */
   readonly settleMs?: number;
@@ -47,23 +51,43 @@ type Counters = Record<string, NftCounter>;
 const delta = (before: Counters, after: Counters, name: string) =>
   (after[name]?.packets ?? 0) - (before[name]?.packets ?? 0);
 
-async function probeNameFor(deps: RelayDoctorDeps): Promise<string | undefined> {
+/** What the doctor learns from tailscale once; undefined fields: the CLI is not there. */
+interface NodeView {
+  readonly tailscaleIps?: readonly string[];
+  readonly status?: Record<string, unknown>;
+}
+
+async function nodeView(deps: RelayDoctorDeps): Promise<NodeView> {
+  const tailscale = deps.host.tailscale;
+  if (!tailscale || !(await tailscale.available().catch(() => false))) return {};
+  return {
+    tailscaleIps: await tailscale.ips().catch(() => []),
+    status: await tailscale.status().catch(() => ({})),
+  };
+}
+
+function probeChoice(deps: RelayDoctorDeps, node: NodeView): ProbeChoice {
   const split = deps.config.splitDomains[0]?.name;
   if (deps.probeName) {
-    return deps.probeName.includes(".") || !split ? deps.probeName : `${deps.probeName}.${split}`;
+    return {
+      name: deps.probeName.includes(".") || !split ? deps.probeName : `${deps.probeName}.${split}`,
+    };
   }
-  const tailscale = deps.host.tailscale;
-  if (!split || !tailscale || !(await tailscale.available())) return undefined;
-  const self = (await tailscale.status().catch(() => ({}))) as { Self?: { HostName?: string } };
-  const hostName = self.Self?.HostName;
-  return hostName ? `${hostName.toLowerCase()}.${split}` : undefined;
+  return defaultProbeName(deps.config, node.status);
+}
+
+/** `--server`, else where split DNS asks (a Tailscale IP, port 53) when listened on, else listen. */
+function probeServer(deps: RelayDoctorDeps, node: NodeView): string | undefined {
+  if (deps.server) return deps.server;
+  const covered = coveredTailscaleAddresses(deps.config.listen, node.tailscaleIps ?? []);
+  return covered[0] ? formatHostPort(covered[0]) : deps.config.listen[0];
 }
 
 async function dnsChecks(
   deps: RelayDoctorDeps,
-  name: string | undefined,
+  choice: ProbeChoice,
+  serverText: string | undefined,
 ): Promise<{ checks: CheckResult[]; addresses: string[] }> {
-  const serverText = deps.server ?? deps.config.listen[0];
   const server = serverText ? parseHostPort(serverText, 53) : undefined;
   if (!server?.ok) {
     return {
@@ -71,28 +95,36 @@ async function dnsChecks(
         fail(
           "dns-udp",
           "DNS",
-          "no listen address",
-          "no `listen` address and no Tailscale IP",
-          "set `listen` in the config",
+          serverText
+            ? `--server ${serverText}: ${server?.ok === false ? server.reason : ""}`
+            : "no listen address",
+          serverText
+            ? "the address to probe is not ip, ip:port or [ipv6]:port"
+            : "no `listen` address and no Tailscale IP",
+          serverText
+            ? "pass --server as 100.101.102.103:53 or [fd7a:115c:a1e0::1]:53"
+            : "set `listen` in the config",
         ),
       ],
       addresses: [],
     };
   }
-  if (!name) {
-    return {
-      checks: [
-        fail(
-          "dns-udp",
-          "AAAA probe",
-          "no name to probe",
-          "no --probe given and no Tailscale hostname to build one from",
-          "run `nat64-relay agent doctor --probe <host>` with a host under the split domain",
-        ),
-      ],
-      addresses: [],
-    };
+  const checks: CheckResult[] = [];
+  const refused = await refusedOutsideCheck(deps, server.value);
+  if (!("name" in choice)) {
+    // A check that cannot run is a warning: nothing says the relay is broken.
+    checks.push(
+      warn(
+        "probe",
+        "AAAA probe",
+        `skipped: ${choice.reason}`,
+        "run `nat64-relay agent doctor --probe HOST` with a host under the split domain (another node, not this relay)",
+      ),
+      refused,
+    );
+    return { checks, addresses: [] };
   }
+  const name = choice.name;
   const probe = (transport: "udp" | "tcp") =>
     deps.query({
       server: server.value.host,
@@ -102,36 +134,42 @@ async function dnsChecks(
       transport,
     });
   const [udp, tcp] = await Promise.all([probe("udp"), probe("tcp")]);
-  const checks = judgeDns({
-    name,
-    server: serverText ?? "",
-    udp,
-    tcp,
-    prefix: cidr(deps.config.prefix),
-  });
+  checks.push(
+    ...judgeDns({
+      name,
+      server: serverText ?? "",
+      udp,
+      tcp,
+      prefix: cidr(deps.config.prefix),
+    }),
+    refused,
+  );
+  return { checks, addresses: [...new Set([...aaaaAddresses(udp), ...aaaaAddresses(tcp)])] };
+}
+
+/** A name outside every split zone must be REFUSED: otherwise the server is not (only) ours. */
+async function refusedOutsideCheck(
+  deps: RelayDoctorDeps,
+  server: { host: string; port: number },
+): Promise<CheckResult> {
   const outside = await deps.query({
-    server: server.value.host,
-    port: server.value.port,
+    server: server.host,
+    port: server.port,
     name: "example.com",
     type: "AAAA",
     transport: "udp",
   });
   const refusedTitle = "names outside the split domains are REFUSED (so they stay direct)";
-  if (!outside.ok) checks.push(skip("refused-outside", refusedTitle, outside.message));
-  else if (outside.rcode === "REFUSED")
-    checks.push(pass("refused-outside", refusedTitle, "example.com → REFUSED"));
-  else {
-    checks.push(
-      fail(
-        "refused-outside",
-        refusedTitle,
-        `example.com → ${outside.rcode}`,
-        "the server at this address answers names outside the split zones: it is not the relay's DNS (or a resolver sits in front of it), so other names could be pulled through the relay",
-        "make sure only the nat64-relay agent listens there and split DNS sends only the split domain to it",
-      ),
-    );
-  }
-  return { checks, addresses: [...new Set([...aaaaAddresses(udp), ...aaaaAddresses(tcp)])] };
+  if (!outside.ok) return skip("refused-outside", refusedTitle, outside.message);
+  if (outside.rcode === "REFUSED")
+    return pass("refused-outside", refusedTitle, "example.com → REFUSED");
+  return fail(
+    "refused-outside",
+    refusedTitle,
+    `example.com → ${outside.rcode}`,
+    "the server at this address answers names outside the split zones: it is not the relay's DNS (or a resolver sits in front of it), so other names could be pulled through the relay",
+    "make sure only the nat64-relay agent listens there and split DNS sends only the split domain to it",
+  );
 }
 
 /**
@@ -173,17 +211,44 @@ async function approvalCheck(
   return pass("route", title, "advertised, approved (PrimaryRoutes)");
 }
 
+/**
+ * Enabled when `agent install` put it there; an agent the operator runs by hand (no install
+ * record) is not a failure, only worth a warning: nothing starts it after a reboot.
+ */
 async function unitCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
   const title = `${UNIT_NAME} enabled`;
-  return (await deps.systemd.isEnabled(UNIT_NAME).catch(() => false))
-    ? pass("unit", title, "enabled")
-    : fail(
-        "unit",
-        title,
-        "not enabled",
-        "after a reboot nothing starts the agent",
-        "run `nat64-relay agent install`",
-      );
+  const enabled = await deps.systemd.isEnabled(UNIT_NAME).then(
+    (value) => value,
+    (error: Error) => error,
+  );
+  if (enabled === true) return pass("unit", title, "enabled");
+  if (enabled instanceof Error) {
+    return warn(
+      "unit",
+      title,
+      `cannot check: ${enabled.message}`,
+      "check `systemctl is-enabled nat64-relay-agent`",
+    );
+  }
+  const installed = await readFile(deps.paths.installRecord, "utf8").then(
+    () => true,
+    () => false,
+  );
+  if (!installed) {
+    return warn(
+      "unit",
+      title,
+      "not installed as a service (no `agent install` here): the agent runs only as long as you run it",
+      "run `nat64-relay agent install` to start it at boot",
+    );
+  }
+  return fail(
+    "unit",
+    title,
+    "not enabled",
+    "after a reboot nothing starts the agent",
+    "run `nat64-relay agent install`",
+  );
 }
 
 /**
@@ -246,12 +311,22 @@ async function taygaProcessCheck(
 /** Sends pings to the synthesized address and reads our counters before and after. */
 async function trafficCheck(
   deps: RelayDoctorDeps,
+  node: NodeView,
   address: string | undefined,
   desired: DesiredDataPlane,
 ): Promise<CheckResult> {
   const title = "counters move when the probe address is pinged";
   if (!address || !desired.nft)
     return skip("traffic", title, address ? "engine none" : "no synthesized address to probe");
+  const target = extract(cidr(deps.config.prefix), address);
+  if (target && node.tailscaleIps?.includes(target)) {
+    return warn(
+      "traffic",
+      title,
+      `skipped: ${address} is this relay (${target}); the guard drops translated traffic to the relay itself by design (guard_local)`,
+      "probe another host: `nat64-relay agent doctor --probe HOST`",
+    );
+  }
   const read = () => deps.host.nft.counters(NFT_FAMILY, NFT_TABLE).catch(() => ({}) as Counters);
   const before = await read();
   const answered = await deps.ping(address);
@@ -260,10 +335,20 @@ async function trafficCheck(
   const out = delta(before, after, COUNTERS.fromClients);
   const back = delta(before, after, COUNTERS.toClients);
   const masq = delta(before, after, COUNTERS.masqueraded);
+  const local = delta(before, after, COUNTERS.guardLocal);
   const guarded =
     delta(before, after, COUNTERS.guardUnknown) + delta(before, after, COUNTERS.guardSpecial);
-  const detail = `ping ${address}: ${answered ? "replied" : "no reply"}; from_clients +${out}, to_clients +${back}, masqueraded +${masq}, guard drops +${guarded}`;
+  const detail = `ping ${address}: ${answered ? "replied" : "no reply"}; from_clients +${out}, to_clients +${back}, masqueraded +${masq}, guard drops +${guarded}, guard_local +${local}`;
   if (answered && out > 0 && back > 0) return pass("traffic", title, detail);
+  if (local > 0 && out === 0) {
+    // The target is one of this node's own addresses (a LAN address, say): dropped by design.
+    return warn(
+      "traffic",
+      title,
+      `${detail}: the probe address is this relay itself, which the guard refuses by design`,
+      "probe another host: `nat64-relay agent doctor --probe HOST`",
+    );
+  }
   if (out > 0 && back === 0 && desired.engine === "jool") {
     // Jool does its own NAPT from the node's addresses: there is no masquerade rule to blame.
     return fail(
@@ -314,14 +399,19 @@ async function trafficCheck(
 
 export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult[]> {
   const desired = desiredDataPlane(deps.config, deps.paths);
-  const name = await probeNameFor(deps);
-  const dns = await dnsChecks(deps, name);
+  const node = await nodeView(deps);
+  const dns = await dnsChecks(deps, probeChoice(deps, node), probeServer(deps, node));
   const host = await hostChecks(deps, desired);
   // A check a host resource answers for replaces the doctor's own look at the same thing.
   const answered = new Set(host.map((check) => check.id));
   const unless = (check: CheckResult | undefined) =>
     check && !answered.has(check.id) ? [check] : [];
-  const checks = [...dns.checks, ...unless(await unitCheck(deps)), ...host];
+  const checks = [
+    listenCheck(deps.config.listen, node.tailscaleIps),
+    ...dns.checks,
+    ...unless(await unitCheck(deps)),
+    ...host,
+  ];
   checks.push(...unless(await approvalCheck(deps, host)));
   checks.push(...unless(await taygaProcessCheck(deps, desired)));
   if (desired.engine === "tayga" && !answered.has("fast-path")) {
@@ -335,7 +425,7 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
     );
   }
   if (desired.nft) checks.push(await foreignDropCheck(deps));
-  checks.push(await trafficCheck(deps, dns.addresses[0], desired));
+  checks.push(await trafficCheck(deps, node, dns.addresses[0], desired));
   if (desired.nft) {
     const counters = await deps.host.nft.counters(NFT_FAMILY, NFT_TABLE).catch(() => ({}));
     checks.push(foreignTrafficCheck(deps.config, counters));

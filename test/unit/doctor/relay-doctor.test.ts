@@ -1,8 +1,12 @@
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import type { CheckResult } from "../../../src/relay-agent/doctor/check.ts";
 import { runClientDoctor } from "../../../src/relay-agent/doctor/client-doctor.ts";
 import type { DnsProbe, DnsProbeResult } from "../../../src/relay-agent/doctor/dns-probe.ts";
-import { runRelayDoctor } from "../../../src/relay-agent/doctor/relay-doctor.ts";
+import {
+  type RelayDoctorDeps,
+  runRelayDoctor,
+} from "../../../src/relay-agent/doctor/relay-doctor.ts";
 import { hostPaths, UNIT_NAME } from "../../../src/relay-agent/host/paths.ts";
 import { OfflineSystemd } from "../../../src/relay-agent/host/systemd.ts";
 import { fastPathRecordPath } from "../../../src/relay-agent/nat64/runtime.ts";
@@ -24,12 +28,18 @@ const answer = async (probe: DnsProbe): Promise<DnsProbeResult> =>
         answers: [{ type: "AAAA", name: probe.name, data: "fd4e:2a91:7c3d:6464::c612:102" }],
       };
 
+/** A tailnet peer under the split domain's real suffix: the doctor's default probe. */
+const PEERS = { nodekey1: { DNSName: "my-vps.tail1234.ts.net.", Online: true } };
+
 async function healthyRelay() {
   const root = await tempRoot();
   const paths = hostPaths(root);
   const config = resolvedConfig();
   const host = fakeHost();
-  host.tailscale.statusJson = { Self: { HostName: "relay", PrimaryRoutes: [config.prefix] } };
+  host.tailscale.statusJson = {
+    Self: { HostName: "relay", PrimaryRoutes: [config.prefix] },
+    Peer: PEERS,
+  };
   const desired = desiredDataPlane(config, paths);
   const plan = await planDataPlane(desired, host, EMPTY_RECORD);
   await applyPlan(plan, EMPTY_RECORD, async () => {});
@@ -55,6 +65,7 @@ describe("runRelayDoctor", () => {
     });
     expect(checks.filter((c) => c.status !== "pass")).toEqual([]);
     expect(checks.map((c) => c.id)).toEqual([
+      "listen",
       "dns-udp",
       "dns-tcp",
       "no-cname",
@@ -77,7 +88,7 @@ describe("runRelayDoctor", () => {
       "active on nat64relay: 0 clients mapped; fast path 0 packets (0 B), tayga 0 packets",
     );
     expect(checks.find((c) => c.id === "dns-udp")?.title).toBe(
-      "AAAA relay.r9929 over UDP @[fd7a:115c:a1e0::1]:53",
+      "AAAA my-vps.r9929 over UDP @[fd7a:115c:a1e0::1]:53",
     );
   });
 
@@ -264,7 +275,10 @@ describe("runRelayDoctor", () => {
     const paths = hostPaths(root);
     const config = resolvedConfig({ engine: "jool" });
     const host = fakeHost({ jool: true });
-    host.tailscale.statusJson = { Self: { HostName: "relay", PrimaryRoutes: [config.prefix] } };
+    host.tailscale.statusJson = {
+      Self: { HostName: "relay", PrimaryRoutes: [config.prefix] },
+      Peer: PEERS,
+    };
     const plan = await planDataPlane(desiredDataPlane(config, paths), host, EMPTY_RECORD);
     await applyPlan(plan, EMPTY_RECORD, async () => {});
     const checks = await runRelayDoctor({
@@ -287,7 +301,13 @@ describe("runRelayDoctor", () => {
 
   it("names an advertised but unapproved route, a foreign drop policy and a missing unit", async () => {
     const relay = await healthyRelay();
-    relay.host.tailscale.statusJson = { Self: { HostName: "relay", PrimaryRoutes: [] } };
+    relay.host.tailscale.statusJson = {
+      Self: { HostName: "relay", PrimaryRoutes: [] },
+      Peer: PEERS,
+    };
+    // `agent install` ran here once (its record is there), and the unit was disabled since.
+    await mkdir(relay.paths.stateDir, { recursive: true });
+    await writeFile(relay.paths.installRecord, '{"files":[],"dirs":[],"unitEnabled":true}\n');
     await relay.host.nft.run(
       "table inet other {\n  chain f {\n    type filter hook forward priority 0; policy drop;\n  }\n}\n",
     );
@@ -304,6 +324,146 @@ describe("runRelayDoctor", () => {
     expect(cause("foreign-drop")).toMatch(/does not override a drop/);
     expect(cause("unit")).toMatch(/after a reboot nothing starts the agent/);
     expect(cause("tayga")).toMatch(/nothing translates/);
+  });
+});
+
+describe("the relay doctor tells the truth", () => {
+  const run = (
+    relay: Awaited<ReturnType<typeof healthyRelay>>,
+    extra: Partial<RelayDoctorDeps> = {},
+  ) =>
+    runRelayDoctor({
+      ...relay,
+      query: answer,
+      taygaRunning: async () => true,
+      settleMs: 0,
+      ping: async () => false,
+      ...extra,
+    });
+  const statuses = (checks: readonly CheckResult[], ids: readonly string[]) =>
+    ids.map((id) => [id, checks.find((check) => check.id === id)?.status]);
+
+  it("never probes the relay's own name: with no peer to probe it warns and fails nothing for it", async () => {
+    const relay = await healthyRelay();
+    relay.host.tailscale.statusJson = {
+      Self: { HostName: "relay", PrimaryRoutes: [relay.config.prefix] },
+    };
+    const asked: string[] = [];
+    const checks = await run(relay, {
+      query: async (probe) => {
+        asked.push(probe.name);
+        return answer(probe);
+      },
+    });
+    expect(asked).toEqual(["example.com"]);
+    expect(checks.find((check) => check.id === "probe")).toEqual({
+      id: "probe",
+      title: "AAAA probe",
+      status: "warn",
+      detail:
+        "skipped: no --probe given, and no tailnet peer under tail1234.ts.net to probe (this relay's own name would only meet the guard)",
+      fix: "run `nat64-relay agent doctor --probe HOST` with a host under the split domain (another node, not this relay)",
+    });
+    expect(statuses(checks, ["refused-outside", "traffic"])).toEqual([
+      ["refused-outside", "pass"],
+      ["traffic", "skip"],
+    ]);
+    expect(checks.filter((check) => check.status === "fail")).toEqual([]);
+  });
+
+  it("without tailscale and without --probe: the checks that cannot run warn, none fails", async () => {
+    const relay = await healthyRelay();
+    relay.host.tailscale.installed = false;
+    const checks = await run(relay);
+    expect(statuses(checks, ["listen", "probe", "route", "traffic"])).toEqual([
+      ["listen", "warn"],
+      ["probe", "warn"],
+      ["route", "warn"],
+      ["traffic", "skip"],
+    ]);
+    expect(checks.find((check) => check.id === "probe")?.detail).toBe(
+      "skipped: no --probe given, and no tailscale CLI to find a tailnet peer to probe",
+    );
+  });
+
+  it("--probe naming the relay itself: the traffic check warns about the guard instead of blaming tayga", async () => {
+    const relay = await healthyRelay();
+    // 100.101.102.103 is this node's Tailscale IPv4 (the fake CLI's `tailscale ip`).
+    const self = "fd4e:2a91:7c3d:6464::6465:6667";
+    const checks = await run(relay, {
+      probeName: "relay",
+      query: async (probe) =>
+        probe.name === "example.com"
+          ? answer(probe)
+          : {
+              ok: true,
+              rcode: "NOERROR",
+              truncated: false,
+              answers: [{ type: "AAAA", name: probe.name, data: self }],
+            },
+      ping: async () => {
+        throw new Error("the doctor must not ping the relay itself");
+      },
+    });
+    expect(checks.find((check) => check.id === "traffic")).toEqual({
+      id: "traffic",
+      title: "counters move when the probe address is pinged",
+      status: "warn",
+      detail: `skipped: ${self} is this relay (100.101.102.103); the guard drops translated traffic to the relay itself by design (guard_local)`,
+      fix: "probe another host: `nat64-relay agent doctor --probe HOST`",
+    });
+  });
+
+  it("reports guard_local with the counters, and a probe that met it is a warning", async () => {
+    const relay = await healthyRelay();
+    const checks = await run(relay, {
+      ping: async () => {
+        relay.host.nft.bump("inet", "nat64_relay", "guard_local", 3);
+        return false;
+      },
+    });
+    const traffic = checks.find((check) => check.id === "traffic");
+    expect([traffic?.status, traffic?.detail]).toEqual([
+      "warn",
+      "ping fd4e:2a91:7c3d:6464::c612:102: no reply; from_clients +0, to_clients +0, masqueraded +0, guard drops +0, guard_local +3: the probe address is this relay itself, which the guard refuses by design",
+    ]);
+  });
+
+  it("fails the listen check when listen is not where split DNS asks (127.0.0.1:5353)", async () => {
+    const relay = await healthyRelay();
+    const checks = await run(relay, { config: { ...relay.config, listen: ["127.0.0.1:5353"] } });
+    const listen = checks.find((check) => check.id === "listen");
+    expect([listen?.status, listen?.detail]).toEqual([
+      "fail",
+      "listen is 127.0.0.1:5353; not 100.101.102.103:53 or [fd7a:115c:a1e0::1]:53",
+    ]);
+  });
+
+  it("probes where split DNS asks when listen includes it", async () => {
+    const relay = await healthyRelay();
+    const servers: string[] = [];
+    await run(relay, {
+      config: { ...relay.config, listen: ["127.0.0.1:5353", "100.101.102.103:53"] },
+      query: async (probe) => {
+        servers.push(`${probe.server}:${probe.port}`);
+        return answer(probe);
+      },
+    });
+    expect([...new Set(servers)]).toEqual(["100.101.102.103:53"]);
+  });
+
+  it("an agent run by hand (no `agent install` here) warns about the unit instead of failing", async () => {
+    const relay = await healthyRelay();
+    await relay.systemd.disable(UNIT_NAME);
+    const checks = await run(relay);
+    expect(checks.find((check) => check.id === "unit")).toEqual({
+      id: "unit",
+      title: `${UNIT_NAME} enabled`,
+      status: "warn",
+      detail:
+        "not installed as a service (no `agent install` here): the agent runs only as long as you run it",
+      fix: "run `nat64-relay agent install` to start it at boot",
+    });
   });
 });
 
