@@ -72,7 +72,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const dns: RunningDns = agentDns({
     logger: deps.logger,
     workers: deps.workers ?? 1,
-    // What the DNS server takes from the data plane: the guard's observer, the fast path's metrics.
+    // What the DNS server takes from the data plane: the guard's observer, the accelerators' metrics.
     ...(deps.dataPlane ? { observer: deps.dataPlane.observer } : {}),
     ...(deps.dataPlane?.metrics
       ? { extraMetrics: () => deps.dataPlane?.metrics?.() ?? Promise.resolve("") }

@@ -1,13 +1,8 @@
 // `nat64-relay agent apply [--dry-run]`: bring the host to the desired data plane once, or
 // print the plan without touching anything.
-
-import { fastPathRecordPath } from "../nat64/runtime.ts";
-import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
-import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
-import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
-import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
+import { appliedOutcome, applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
 import { readRecord, writeRecord } from "../resources/record.ts";
 import type { CommonOptions } from "./options.ts";
 import { loadResolvedConfig } from "./options.ts";
@@ -84,16 +79,12 @@ export async function applyCommand(
   }
   const plan = await planDataPlane(desired, host, record);
   out.log(describePlan(plan));
-  await applyPlan(plan, record, (next) => writeRecord(options.paths.dataPlaneRecord, next));
-  // After the tun exists: the fast path attaches to it (docs/fast-path.md).
-  const fast = await applyFastPath(
-    desiredFastPath(loaded.config, desired),
-    host.bpf ?? new RealBpfTools(host.exec),
-    fastPathRecordPath(options.paths),
+  const after = await applyPlan(plan, record, (next) =>
+    writeRecord(options.paths.dataPlaneRecord, next),
   );
-  for (const change of fast.changes) out.log(`  [bpf] ${change}`);
-  for (const warning of fast.warnings) out.log(`  warning: ${warning}`);
-  if (plan.changes.length || fast.changes.length) out.log("applied.");
+  const outcome = appliedOutcome(plan, after);
+  for (const reason of outcome.declined) out.log(`warning: ${reason}`);
+  if (outcome.done.length) out.log("applied.");
   if (desired.tayga) out.log("tayga itself is run and supervised by `nat64-relay agent run`.");
   return 0;
 }

@@ -13,9 +13,6 @@ import {
   readInstallRecord,
   uninstallAgent,
 } from "../install/install.ts";
-import { fastPathRecordPath } from "../nat64/runtime.ts";
-import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
-import { applyFastPath } from "../resources/accelerators/fast-path/controller.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { removeIfEmpty, teardownDataPlane } from "../resources/plan.ts";
 import { readRecord } from "../resources/record.ts";
@@ -76,20 +73,8 @@ export async function uninstallCommand(
   const unit = await uninstallAgent({ paths, systemd, purge: options.purge === true });
   const kept = [...unit.kept];
   const stray = await stopStrayTayga(paths.taygaConf);
-  // The fast path first: it is attached to the tun the data plane teardown deletes.
-  const fast = await applyFastPath(
-    undefined,
-    host.bpf ?? new RealBpfTools(host.exec),
-    fastPathRecordPath(paths),
-  )
-    .then((result) => ({ done: result.changes, failed: [] as string[] }))
-    .catch((error: Error) => ({ done: [], failed: [`fast path: ${error.message}`] }));
   const record = await readRecord(paths.dataPlaneRecord);
-  const teardown = await teardownDataPlane(host, record);
-  const plane = {
-    done: [...fast.done, ...teardown.done],
-    failed: [...fast.failed, ...teardown.failed],
-  };
+  const plane = await teardownDataPlane(host, record);
   if (plane.failed.length === 0) {
     await rm(paths.dataPlaneRecord, { force: true });
     // The agent's own state files; the directories only if we created them and they are empty.

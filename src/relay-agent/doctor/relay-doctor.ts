@@ -12,11 +12,6 @@ import type { HostPaths } from "../host/paths.ts";
 import { UNIT_NAME } from "../host/paths.ts";
 import type { Systemd } from "../host/systemd.ts";
 import { COUNTERS, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
-import { fastPathRecordPath } from "../nat64/runtime.ts";
-import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
-import { readFastPathRecord } from "../resources/accelerators/fast-path/controller.ts";
-import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
-import { fastPathCheck } from "../resources/accelerators/fast-path/doctor-check.ts";
 import { ADVERTISED_CHECK_ID } from "../resources/advertised-routes.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
@@ -414,16 +409,6 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
   ];
   checks.push(...unless(await approvalCheck(deps, host)));
   checks.push(...unless(await taygaProcessCheck(deps, desired)));
-  if (desired.engine === "tayga" && !answered.has("fast-path")) {
-    checks.push(
-      await fastPathCheck({
-        desired: desiredFastPath(deps.config, desired),
-        offBecause: "fastPath: off",
-        record: await readFastPathRecord(fastPathRecordPath(deps.paths)),
-        tools: deps.host.bpf ?? new RealBpfTools(deps.host.exec),
-      }),
-    );
-  }
   if (desired.nft) checks.push(await foreignDropCheck(deps));
   checks.push(await trafficCheck(deps, node, dns.addresses[0], desired));
   if (desired.nft) {

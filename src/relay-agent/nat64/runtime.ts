@@ -7,15 +7,14 @@ import { cidr } from "../../core/ip.ts";
 import { extract } from "../../core/rfc6052.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { RealBpfTools } from "../resources/accelerators/fast-path/bpf-tools.ts";
-import { FastPathController } from "../resources/accelerators/fast-path/controller.ts";
-import { desiredFastPath } from "../resources/accelerators/fast-path/desired.ts";
-import type { FastPathDesired } from "../resources/accelerators/fast-path/fast-path-state.ts";
+import type { AcceleratorRuntime } from "../resources/accelerators/accelerator.ts";
+import { ACCELERATORS } from "../resources/accelerators/index.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { nftTableResource } from "../resources/nft-table.ts";
-import { applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
+import { appliedOutcome, applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
 import {
+  acceleratorRecord,
   type DataPlaneRecord,
   EMPTY_RECORD,
   readRecord,
@@ -50,9 +49,6 @@ export interface Nat64DataPlaneOptions {
   readonly joolAvailable?: () => Promise<boolean>;
 }
 
-/** Where the fast path keeps the record of what it attached (uninstall reads it too). */
-export const fastPathRecordPath = (paths: HostPaths) => `${paths.stateDir}/fast-path.json`;
-
 export async function modprobeJool(host: DataPlaneHost): Promise<boolean> {
   return host.exec("modprobe", ["jool"]).then(
     () => true,
@@ -70,16 +66,20 @@ export class Nat64DataPlane implements DataPlane {
   private healthTimer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly fastPath: FastPathController;
-  private fastPathDesired: FastPathDesired | undefined;
+  /** Each accelerator's work between applies (the fast path's map mirror), by its name. */
+  private readonly accelerators: readonly { name: string; runtime: AcceleratorRuntime }[];
+  /** Declined changes already said: the same refusal is not logged again on every apply. */
+  private declinedSaid = new Set<string>();
 
   constructor(options: Nat64DataPlaneOptions) {
     this.options = options;
-    this.fastPath = new FastPathController({
-      tools: options.host.bpf ?? new RealBpfTools(options.host.exec),
-      recordPath: fastPathRecordPath(options.paths),
-      ...(options.log ? { log: options.log } : {}),
-      exclusive: (task) => this.serialize(task),
+    this.accelerators = ACCELERATORS.flatMap((accelerator) => {
+      const runtime = accelerator.start?.({
+        host: options.host,
+        ...(options.log ? { log: options.log } : {}),
+        exclusive: (task) => this.serialize(task),
+      });
+      return runtime ? [{ name: accelerator.name, runtime }] : [];
     });
   }
 
@@ -114,15 +114,14 @@ export class Nat64DataPlane implements DataPlane {
     }
     const desired = desiredDataPlane(effective, this.options.paths);
     const previous = this.desired;
-    const previousFastPath = this.fastPathDesired;
     try {
-      return await this.converge(desired, desiredFastPath(effective, desired), warnings);
+      return await this.converge(desired, warnings);
     } catch (error) {
       if (previous) {
         this.options.log?.(
           `warning: data plane: ${(error as Error).message}; going back to the previous state`,
         );
-        await this.converge(previous, previousFastPath, []).catch((rollback: Error) =>
+        await this.converge(previous, []).catch((rollback: Error) =>
           this.options.log?.(`warning: data plane: going back failed too: ${rollback.message}`),
         );
       }
@@ -130,11 +129,7 @@ export class Nat64DataPlane implements DataPlane {
     }
   }
 
-  private async converge(
-    desired: DesiredDataPlane,
-    fastPath: FastPathDesired | undefined,
-    warnings: string[],
-  ): Promise<ApplyReport> {
+  private async converge(desired: DesiredDataPlane, warnings: string[]): Promise<ApplyReport> {
     const { host, paths } = this.options;
     // A translator that goes away stops before its tun and table are removed under it.
     if (!desired.tayga && this.tayga) {
@@ -145,7 +140,8 @@ export class Nat64DataPlane implements DataPlane {
     const plan = await planDataPlane(desired, host, record);
     const after = await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     if (desired.engine === "none") await this.forgetState(after);
-    warnings.push(...plan.warnings);
+    const outcome = appliedOutcome(plan, after);
+    warnings.push(...plan.warnings, ...this.freshDeclined(outcome.declined));
     const previous = this.desired;
     this.desired = desired;
     if (desired.engine !== "none") {
@@ -153,18 +149,29 @@ export class Nat64DataPlane implements DataPlane {
     }
     await this.updateFeeder(desired, previous, plan);
     await this.updateTayga(desired, plan.taygaRestart);
-    // After tayga and its tun: the fast path attaches to that tun (docs/fast-path.md).
-    this.fastPathDesired = fastPath;
-    const fast = await this.fastPath.apply(this.fastPathDesired);
-    warnings.push(...fast.warnings);
+    this.followAccelerators(desired, after);
     if (desired.engine === "none") this.stopHealthCheck();
     else this.startHealthCheck();
-    const changes = [...plan.changes.map((change) => change.summary), ...fast.changes];
+    const changes = outcome.done.map((change) => change.summary);
     const log = this.options.log;
     for (const warning of warnings) log?.(`warning: ${warning}`);
     if (changes.length === 0) log?.(`data plane (${desired.engine}): up to date, no changes`);
     for (const change of changes) log?.(`data plane: ${change}`);
     return { engine: desired.engine, changes, warnings };
+  }
+
+  /** The refusals not said by the apply before (each is said once while it lasts). */
+  private freshDeclined(declined: readonly string[]): string[] {
+    const fresh = declined.filter((reason) => !this.declinedSaid.has(reason));
+    this.declinedSaid = new Set(declined);
+    return fresh;
+  }
+
+  /** Each accelerator's runtime follows its slice and what its record says is attached. */
+  private followAccelerators(desired: DesiredDataPlane, record: DataPlaneRecord): void {
+    for (const { name, runtime } of this.accelerators) {
+      runtime.follow(desired.accelerators?.[name], acceleratorRecord(record, name));
+    }
   }
 
   /**
@@ -289,12 +296,13 @@ export class Nat64DataPlane implements DataPlane {
     const { host, paths } = this.options;
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desired, host, record);
-    await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
-    for (const change of plan.changes) this.options.log?.(`data plane (repair): ${change.summary}`);
+    const after = await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
+    const outcome = appliedOutcome(plan, after);
+    const log = this.options.log;
+    for (const change of outcome.done) log?.(`data plane (repair): ${change.summary}`);
+    for (const reason of this.freshDeclined(outcome.declined)) log?.(`warning: ${reason}`);
     await this.updateFeeder(desired, desired, plan);
-    const fast = await this.fastPath.apply(this.fastPathDesired);
-    for (const change of fast.changes) this.options.log?.(`data plane (repair): ${change}`);
-    for (const warning of fast.warnings) this.options.log?.(`warning: ${warning}`);
+    this.followAccelerators(desired, after);
     return plan;
   }
 
@@ -390,9 +398,12 @@ export class Nat64DataPlane implements DataPlane {
     );
   }
 
-  /** The fast path's Prometheus lines; a failure to read them costs the scrape nothing. */
-  metrics(): Promise<string> {
-    return this.fastPath.metrics(this.fastPathDesired).catch(() => "");
+  /** The accelerators' Prometheus lines; a failure to read them costs the scrape nothing. */
+  async metrics(): Promise<string> {
+    const parts = await Promise.all(
+      this.accelerators.map(({ runtime }) => runtime.metrics().catch(() => "")),
+    );
+    return parts.join("");
   }
 
   get taygaPid(): number | undefined {
@@ -403,7 +414,7 @@ export class Nat64DataPlane implements DataPlane {
   async close(): Promise<void> {
     this.closed = true;
     this.stopHealthCheck();
-    this.fastPath.close();
+    for (const { runtime } of this.accelerators) runtime.close();
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     await this.saveGuard();

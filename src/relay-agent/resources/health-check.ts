@@ -7,8 +7,8 @@ export interface HealthCheck {
   /** Stable id for `doctor --json` (`sysctl`, `table`). */
   readonly id: string;
   readonly title: string;
-  /** What goes wrong while the host differs: doctor's "cause". */
-  readonly impact: string;
+  /** What goes wrong while the host differs: doctor's "cause" (absent: the detail says it). */
+  readonly impact?: string;
   /** How to bring the host back: doctor's "fix". */
   readonly fix: string;
   /** The detail shown when nothing differs. */
@@ -56,7 +56,7 @@ export function judgeHealth(
       title: check.title,
       status: check.severity ?? "fail",
       detail: found.join(", "),
-      cause: check.impact,
+      ...(check.impact ? { cause: check.impact } : {}),
       fix: check.fix,
     };
   });

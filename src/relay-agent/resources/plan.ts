@@ -106,7 +106,7 @@ export async function planHealth(
   const judged = judgeHealth(
     plans.map((plan) => ({
       checks: plan.checks,
-      drifts: plan.changes.map((change) => change.drift),
+      drifts: [...plan.changes.map((change) => change.drift), ...(plan.findings ?? [])],
     })),
   );
   return [...judged, ...unreadable];
@@ -167,6 +167,22 @@ export async function applyPlan(
     await save(current);
   }
   return current;
+}
+
+export interface AppliedOutcome {
+  /** The changes that took effect, in the order they ran. */
+  readonly done: readonly Change[];
+  /** Why each declined change (an accelerator the kernel refused) did not take effect. */
+  readonly declined: readonly string[];
+}
+
+/** After `applyPlan`: which changes took effect, read off the record they left. */
+export function appliedOutcome(plan: Plan, after: DataPlaneRecord): AppliedOutcome {
+  const reasons = plan.changes.map((change) => change.declined?.(after));
+  return {
+    done: plan.changes.filter((_change, index) => reasons[index] === undefined),
+    declined: reasons.filter((reason) => reason !== undefined),
+  };
 }
 
 export interface TeardownResult {

@@ -46,6 +46,26 @@ export const EMPTY_RECORD: DataPlaneRecord = {
   stateDirs: [],
 };
 
+/** One accelerator's slot of the record, in the shape that accelerator gave it. */
+export function acceleratorRecord<Slot>(record: DataPlaneRecord, name: string): Slot | undefined {
+  return record.accelerators?.[name] as Slot | undefined;
+}
+
+/**
+ * The record with one accelerator's slot replaced (undefined: removed). No slot left means no
+ * `accelerators` key, so a record after teardown equals the empty one.
+ */
+export function withAcceleratorRecord(
+  record: DataPlaneRecord,
+  name: string,
+  slot: unknown,
+): DataPlaneRecord {
+  const { accelerators, ...rest } = record;
+  const { [name]: _old, ...others } = accelerators ?? {};
+  const next = slot === undefined ? others : { ...others, [name]: slot };
+  return Object.keys(next).length ? { ...rest, accelerators: next } : rest;
+}
+
 export async function readRecord(path: string): Promise<DataPlaneRecord> {
   try {
     return { ...EMPTY_RECORD, ...(JSON.parse(await readFile(path, "utf8")) as DataPlaneRecord) };

@@ -1,5 +1,5 @@
 // A host resource: one kind of thing the agent changes on the host (sysctls, files, the tun,
-// routes, the nft table, the jool instance, advertised routes; an accelerator later). Each one
+// routes, the nft table, the jool instance, advertised routes, each accelerator). Each one
 // observes what the host has, plans the changes toward a desired data plane, and undoes what
 // its record says it added once the desired state no longer has it. So teardown is "plan toward
 // the empty state", health is "the plan is empty", and the doctor reads the same plans.
@@ -25,7 +25,11 @@ export type ChangeEffect =
   /** Our nft table was replaced with its live set elements kept: the guard re-reads them. */
   | "table-replaced"
   /** Our nft table was deleted. */
-  | "table-deleted";
+  | "table-deleted"
+  /** An accelerator's program was attached (or replaced): it starts with empty state. */
+  | "accelerator-attached"
+  /** An accelerator's program was taken off: the translator alone carries the traffic. */
+  | "accelerator-detached";
 
 export interface Change {
   /** The resource that planned it (`tun`, `nft-table`, ...). */
@@ -40,6 +44,12 @@ export interface Change {
   readonly undo: boolean;
   /** Makes the change and returns the record with what it added (or removed) noted. */
   readonly run: (record: DataPlaneRecord) => Promise<DataPlaneRecord>;
+  /**
+   * Only for a change the relay works without (an accelerator's): after it ran, why it did not
+   * take effect, read off the record it returned; undefined when it did. The apply goes on, says
+   * the reason as a warning and does not count the change as done.
+   */
+  readonly declined?: (after: DataPlaneRecord) => string | undefined;
 }
 
 export interface ResourcePlan {
@@ -51,6 +61,11 @@ export interface ResourcePlan {
   readonly checks: readonly HealthCheck[];
   /** Things skipped on purpose (no tailscale CLI, advertise: false), one line each. */
   readonly warnings: readonly string[];
+  /**
+   * What differs from the desired state that no change here can fix (a missing toolchain):
+   * the doctor reports them like a change's drift.
+   */
+  readonly findings?: readonly Drift[];
 }
 
 export interface ObserveContext {
@@ -80,6 +95,7 @@ export const planned = (
   checks: readonly HealthCheck[],
   changes: readonly Change[],
   warnings: readonly string[] = [],
-): ResourcePlan => ({ changes, checks, warnings });
+  findings: readonly Drift[] = [],
+): ResourcePlan => ({ changes, checks, warnings, ...(findings.length ? { findings } : {}) });
 
 export const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];

@@ -44,6 +44,7 @@ describe("apply", () => {
       "route",
       "nft",
       "tailscale",
+      "bpf",
     ]);
     expect(await host.sysctl.get("net.ipv4.ip_forward")).toBe("1");
     expect(host.ip.links.get("nat64relay")).toEqual({ up: true });
@@ -239,7 +240,10 @@ describe("tayga's dynamic map", () => {
     const { paths } = await applyOnce(host, root);
     await write(`${paths.taygaDataDir}/dynamic.map`, "192.168.240.9 fd7a:115c:a1e0::2 1\n");
     const unchanged = await applyOnce(host, root);
-    expect(unchanged.plan.changes).toEqual([]);
+    // The file stays; only the fast path copies tayga's new pair into its maps.
+    expect(unchanged.plan.changes.map((c) => c.summary)).toEqual([
+      "fast path maps on nat64relay: +1 client",
+    ]);
     const { plan } = await applyOnce(host, root, { pool: "192.168.0.0/20" });
     expect(plan.changes.map((c) => c.summary)).toContain(
       `remove ${paths.taygaDataDir}/dynamic.map (the pool changed)`,

@@ -56,6 +56,16 @@ export async function hostState(host: FakeHost, paths: HostPaths) {
     ),
     advertised: [...host.tailscale.routes],
     jool,
+    // Program ids differ between hosts; what is attached where, and which maps hold what, not.
+    bpf: {
+      clsact: [...host.bpf.clsact].sort(),
+      filters: Object.fromEntries(
+        [...host.bpf.filters].map(([device, program]) => [device, program.objectName]),
+      ),
+      maps: [...host.bpf.kernelMaps.values()]
+        .map((map) => `${map.name}: ${map.entries.size} entries`)
+        .sort(),
+    },
     files: await tree(
       paths.root,
       paths.dataPlaneRecord,

@@ -52,6 +52,12 @@ async function applyEngine(
   return plan;
 }
 
+/** The compiled object the fast path's record says it wrote. */
+function fastPathObject(paths: ReturnType<typeof hostPaths>, host: FakeHost): string {
+  const attached = [...host.bpf.filters.values()][0]?.objectName ?? "";
+  return `${paths.stateDir}/bpf/${attached.replace(/:\[tc\]$/, "")}`;
+}
+
 async function planOne(
   resource: HostResource,
   host: FakeHost,
@@ -97,6 +103,12 @@ describe("each resource planned from an empty host", () => {
       "advertised-routes": [
         `tailscale set --advertise-routes=10.0.0.0/24,${PREFIX} (+${PREFIX}; was 10.0.0.0/24) []`,
       ],
+      // The accelerator on top: it attaches to the tun planned above.
+      "fast-path": [
+        expect.stringMatching(
+          /^attach the fast path to nat64relay egress: nat64_fast_path-[0-9a-f]{12}\.o:\[tc\], 0 clients \["accelerator-attached"\]$/,
+        ),
+      ],
     });
   });
 
@@ -123,6 +135,8 @@ describe("each resource planned from an empty host", () => {
       "advertised-routes": [
         `tailscale set --advertise-routes=10.0.0.0/24,${PREFIX} (+${PREFIX}; was 10.0.0.0/24) []`,
       ],
+      // Jool translates in the kernel already: no fast path.
+      "fast-path": [],
     });
   });
 
@@ -214,6 +228,12 @@ describe("each resource planned from another engine's data plane", () => {
         "advertised-routes": [
           `tailscale set --advertise-routes=10.0.0.0/24 (-${PREFIX}; was 10.0.0.0/24,${PREFIX}) []`,
         ],
+        "fast-path":
+          from === "tayga"
+            ? [
+                `detach the fast path from nat64relay; delete clsact on nat64relay; remove ${fastPathObject(paths, host)} ["accelerator-detached"]`,
+              ]
+            : [],
       });
     });
   }

@@ -1,11 +1,12 @@
-// The accelerators the agent knows. Empty today: see README.md in this folder for how one
-// plugs in (one file here, one line in this list, nothing else changes).
+// The accelerators the agent knows. See README.md in this folder for how one plugs in (one file
+// here, one line in this list, nothing else changes).
 import type { ResolvedRelayConfig } from "../../../core/config/resolved-relay-config.ts";
 import type { DesiredDataPlane } from "../desired-state.ts";
 import type { HostResource } from "../resource.ts";
 import type { Accelerator } from "./accelerator.ts";
+import { fastPathAccelerator } from "./fast-path.ts";
 
-export const ACCELERATORS: readonly Accelerator[] = [];
+export const ACCELERATORS: readonly Accelerator[] = [fastPathAccelerator as Accelerator];
 
 /** Each enabled accelerator's desired slice by name; undefined when none is enabled. */
 export function desiredAccelerations(
@@ -24,5 +25,5 @@ export function desiredAccelerations(
 export function acceleratorResources(
   accelerators: readonly Accelerator[] = ACCELERATORS,
 ): HostResource[] {
-  return accelerators.map((accelerator) => accelerator.resource);
+  return accelerators.map((accelerator) => accelerator.resource as HostResource);
 }
