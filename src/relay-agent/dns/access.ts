@@ -1,5 +1,7 @@
 // Which client sources may query (config `allowFrom`; loopback always may).
-import { type Cidr, cidr, cidrContains, parseCidr, parseIp } from "../../core/index.ts";
+// The core ip module itself, not the core/index.ts barrel: that pulls zod and yaml into the DNS
+// thread, which needs neither (docs/design.md, "Start-up").
+import { type Cidr, cidr, cidrContains, parseCidr, parseIp } from "../../core/ip.ts";
 
 const LOOPBACK: readonly Cidr[] = [cidr("127.0.0.0/8"), cidr("::1/128")];
 /** Decisions remembered per source address text; cleared when it grows past this. */
