@@ -127,15 +127,25 @@ export async function runAgent(
   signals: NodeJS.EventEmitter = process,
 ): Promise<number> {
   let running: RunningAgent;
+  // A SIGHUP during start-up, before the source listens for it, would end the process (its
+  // default action) once the DNS server already answers: it is held and passed on after.
+  let hupWhileStarting = false;
+  const holdHup = () => {
+    hupWhileStarting = true;
+  };
+  signals.on("SIGHUP", holdHup);
   try {
     running = await startAgent(deps);
   } catch (error) {
+    signals.off("SIGHUP", holdHup);
     const message = error instanceof Error ? error.message : String(error);
     if (!(error instanceof StartRefused))
       deps.logger.error({ err: error }, "agent could not start");
     console.error(`nat64-relay agent run: ${message}`);
     return 1;
   }
+  signals.off("SIGHUP", holdHup);
+  if (hupWhileStarting) signals.emit("SIGHUP", "SIGHUP");
   const config = running.agent.config;
   deps.logger.info(
     {
