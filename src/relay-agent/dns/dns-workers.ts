@@ -85,9 +85,18 @@ function startThread(limits: HeapLimits, logger: Logger): WorkerHandle {
   };
 }
 
-function startProcess(limits: HeapLimits): WorkerHandle {
+/** A write to a worker whose channel closed under it: the worker is going away. */
+const CHANNEL_GONE = new Set(["EPIPE", "ERR_IPC_CHANNEL_CLOSED", "ECONNRESET"]);
+
+function startProcess(limits: HeapLimits, logger: Logger): WorkerHandle {
   cluster.setupPrimary({ execArgv: [...withoutHeapFlags(process.execArgv), ...heapFlags(limits)] });
   const worker = cluster.fork({ NAT64_RELAY_DNS_WORKER: "1" });
+  // A worker being retired (or dying) can close its channel between the isConnected() check
+  // and the write, which then fails with EPIPE. Unhandled, that error would end the primary;
+  // the worker's exit is what counts, and onceExit handles it.
+  worker.on("error", (error: NodeJS.ErrnoException) => {
+    if (!CHANNEL_GONE.has(error.code ?? "")) logger.warn({ err: error }, "a DNS worker failed");
+  });
   return {
     limits,
     send: (message) => {
@@ -128,7 +137,7 @@ export function startDnsWorkers(options: {
 }): DnsWorkers {
   const { logger, observer } = options;
   const spawn = (limits: HeapLimits) =>
-    options.kind === "thread" ? startThread(limits, logger) : startProcess(limits);
+    options.kind === "thread" ? startThread(limits, logger) : startProcess(limits, logger);
   let nextMetricsId = 0;
   const metricsWaiters = new Map<number, (snapshot: MetricsSnapshot) => void>();
   const reported = new Map<WorkerHandle, MetricsSnapshot>();
