@@ -12,6 +12,7 @@ import type {
   NftTableSummary,
 } from "../../src/relay-agent/host/nftables.ts";
 import type { Sysctl } from "../../src/relay-agent/host/sysctl.ts";
+import type { TaygaProcesses } from "../../src/relay-agent/nat64/tayga-processes.ts";
 import type { DataPlaneHost } from "../../src/relay-agent/resources/data-plane-host.ts";
 import { FakeBpfTools } from "./fake-bpf-tools.ts";
 import { FakeTailscaleCli } from "./fake-tailscale-cli.ts";
@@ -256,12 +257,40 @@ export class FakeSysctl implements Sysctl {
   }
 }
 
+/**
+ * taygas by config file, as /proc would list them; `start` is what `agent run`'s supervisor
+ * does (a running one is stopped and started again with a new pid).
+ */
+export class FakeTaygaProcesses implements TaygaProcesses {
+  readonly pids = new Map<string, number>();
+  readonly calls: string[] = [];
+  private nextPid = 100;
+
+  async running(confPath: string): Promise<number[]> {
+    const pid = this.pids.get(confPath);
+    return pid === undefined ? [] : [pid];
+  }
+
+  start = async (confPath: string): Promise<void> => {
+    this.calls.push(`${this.pids.has(confPath) ? "restart" : "start"} ${confPath}`);
+    this.pids.set(confPath, this.nextPid++);
+  };
+
+  async stop(confPath: string): Promise<number[]> {
+    this.calls.push(`stop ${confPath}`);
+    const pids = await this.running(confPath);
+    this.pids.delete(confPath);
+    return pids;
+  }
+}
+
 export interface FakeHost extends DataPlaneHost {
   readonly nft: FakeNftables;
   readonly ip: FakeIpRoute;
   readonly sysctl: FakeSysctl;
   readonly tailscale: FakeTailscaleCli;
   readonly bpf: FakeBpfTools;
+  readonly tayga: FakeTaygaProcesses;
   readonly commands: string[];
 }
 
@@ -301,6 +330,7 @@ export function fakeHost(
     nft: new FakeNftables(),
     ip,
     bpf: new FakeBpfTools({ deviceExists: (device) => ip.links.has(device) }),
+    tayga: new FakeTaygaProcesses(),
     sysctl: new FakeSysctl(),
     tailscale: new FakeTailscaleCli({
       routes: options.routes ?? [],

@@ -3,7 +3,6 @@ import { doctorExitCode, formatChecks } from "../doctor/check.ts";
 import { queryDns } from "../doctor/dns-probe.ts";
 import { pingWith } from "../doctor/probes.ts";
 import { runRelayDoctor } from "../doctor/relay-doctor.ts";
-import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { systemdFor } from "./install.ts";
 import { managedDoctorConfig } from "./managed-doctor.ts";
@@ -49,8 +48,6 @@ export async function doctorCommand(
       systemd: systemdFor(options.paths.root),
       query: queryDns,
       ping: pingWith(host.exec),
-      taygaRunning: async () =>
-        (await pidsWithCommandLine(isTaygaWithConfig(options.paths.taygaConf))).length > 0,
       ...(flags.probe ? { probeName: flags.probe } : {}),
       ...(flags.server ? { server: flags.server } : {}),
     })),

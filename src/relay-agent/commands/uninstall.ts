@@ -5,7 +5,6 @@
 // route the tailnet admin approved). `--purge` removes those too.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { isTaygaWithConfig, pidsWithCommandLine } from "../host/processes.ts";
 import type { Systemd } from "../host/systemd.ts";
 import {
   type KeptFile,
@@ -16,23 +15,10 @@ import {
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { removeIfEmpty, teardownDataPlane } from "../resources/plan.ts";
 import { readRecord } from "../resources/record.ts";
+import { taygaProcessesOf } from "../resources/tayga-process.ts";
 import { DEFAULT_STATE_DIR, PREFIX_FILE, readKeptPrefix } from "../state/prefix-store.ts";
 import { systemdFor } from "./install.ts";
 import type { CommonOptions } from "./options.ts";
-
-async function stopStrayTayga(confPath: string): Promise<number[]> {
-  const pids = await pidsWithCommandLine(isTaygaWithConfig(confPath));
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {}
-  }
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline && (await pidsWithCommandLine(isTaygaWithConfig(confPath))).length) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return pids;
-}
 
 export interface UninstallOptions extends CommonOptions {
   /** Also remove edited config files and the generated prefix. */
@@ -72,7 +58,8 @@ export async function uninstallCommand(
   const installedDirs = (await readInstallRecord(paths.installRecord))?.dirs ?? [];
   const unit = await uninstallAgent({ paths, systemd, purge: options.purge === true });
   const kept = [...unit.kept];
-  const stray = await stopStrayTayga(paths.taygaConf);
+  // Also a tayga no record knows of (its agent was killed): it holds the tun teardown deletes.
+  const stray = await taygaProcessesOf(host).stop(paths.taygaConf);
   const record = await readRecord(paths.dataPlaneRecord);
   const plane = await teardownDataPlane(host, record);
   if (plane.failed.length === 0) {

@@ -32,7 +32,6 @@ export interface RelayDoctorDeps {
   readonly query: (probe: DnsProbe) => Promise<DnsProbeResult>;
   /** Sends a few pings and says whether any reply came back. */
   readonly ping: (address: string) => Promise<boolean>;
-  readonly taygaRunning: () => Promise<boolean>;
   /** host.<split> to probe; default: a tailnet peer under a split domain (probe-name.ts). */
   readonly probeName?: string;
   /** DNS server to probe; default: the Tailscale address split DNS asks, else `listen`'s first. */
@@ -286,23 +285,6 @@ async function foreignDropCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
   );
 }
 
-/** tayga's process (its tun, config and routes are host resources, checked above). */
-async function taygaProcessCheck(
-  deps: RelayDoctorDeps,
-  desired: DesiredDataPlane,
-): Promise<CheckResult | undefined> {
-  if (!desired.tayga) return undefined;
-  const title = `tayga running on ${desired.tun?.name ?? "its tun"}`;
-  if (await deps.taygaRunning()) return pass("tayga", title, "process up");
-  return fail(
-    "tayga",
-    title,
-    "no tayga process",
-    "nothing translates: packets to the prefix go nowhere",
-    "start the agent (`systemctl restart nat64-relay-agent`); it supervises tayga",
-  );
-}
-
 /** Sends pings to the synthesized address and reads our counters before and after. */
 async function trafficCheck(
   deps: RelayDoctorDeps,
@@ -408,7 +390,6 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
     ...host,
   ];
   checks.push(...unless(await approvalCheck(deps, host)));
-  checks.push(...unless(await taygaProcessCheck(deps, desired)));
   if (desired.nft) checks.push(await foreignDropCheck(deps));
   checks.push(await trafficCheck(deps, node, dns.addresses[0], desired));
   if (desired.nft) {

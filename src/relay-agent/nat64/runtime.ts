@@ -12,7 +12,13 @@ import { ACCELERATORS } from "../resources/accelerators/index.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { nftTableResource } from "../resources/nft-table.ts";
-import { appliedOutcome, applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
+import {
+  appliedOutcome,
+  applyPlan,
+  dataPlaneResources,
+  type Plan,
+  planDataPlane,
+} from "../resources/plan.ts";
 import {
   acceleratorRecord,
   type DataPlaneRecord,
@@ -20,9 +26,11 @@ import {
   readRecord,
   writeRecord,
 } from "../resources/record.ts";
+import { TAYGA_PROCESS } from "../resources/tayga-process.ts";
 import { type GuardEntry, GuardFeeder } from "./guard.ts";
 import { readGuardState, writeGuardState } from "./guard-state.ts";
 import { ALLOWED_V4_SET, ALLOWED_V6_SET, NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";
+import type { TaygaProcesses } from "./tayga-processes.ts";
 import { type Launcher, TaygaSupervisor } from "./tayga-supervisor.ts";
 
 export interface ApplyReport {
@@ -71,8 +79,12 @@ export class Nat64DataPlane implements DataPlane {
   /** Declined changes already said: the same refusal is not logged again on every apply. */
   private declinedSaid = new Set<string>();
 
+  /** The host as this data plane's plans see it: tayga is started under its supervisor. */
+  private readonly host: DataPlaneHost;
+
   constructor(options: Nat64DataPlaneOptions) {
     this.options = options;
+    this.host = { ...options.host, tayga: this.supervisedTayga() };
     this.accelerators = ACCELERATORS.flatMap((accelerator) => {
       const runtime = accelerator.start?.({
         host: options.host,
@@ -130,25 +142,21 @@ export class Nat64DataPlane implements DataPlane {
   }
 
   private async converge(desired: DesiredDataPlane, warnings: string[]): Promise<ApplyReport> {
-    const { host, paths } = this.options;
-    // A translator that goes away stops before its tun and table are removed under it.
-    if (!desired.tayga && this.tayga) {
-      await this.tayga.stop();
-      this.tayga = undefined;
-    }
+    const { paths } = this.options;
+    const host = this.host;
+    // Set first: a tayga started by this plan repairs its tun toward this state, not the last.
+    const previous = this.desired;
+    this.desired = desired;
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desired, host, record);
     const after = await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     if (desired.engine === "none") await this.forgetState(after);
     const outcome = appliedOutcome(plan, after);
     warnings.push(...plan.warnings, ...this.freshDeclined(outcome.declined));
-    const previous = this.desired;
-    this.desired = desired;
     if (desired.engine !== "none") {
       this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
     }
     await this.updateFeeder(desired, previous, plan);
-    await this.updateTayga(desired, plan.taygaRestart);
     this.followAccelerators(desired, after);
     if (desired.engine === "none") this.stopHealthCheck();
     else this.startHealthCheck();
@@ -256,24 +264,35 @@ export class Nat64DataPlane implements DataPlane {
     }
   }
 
-  private async updateTayga(desired: DesiredDataPlane, restart: boolean): Promise<void> {
-    if (!desired.tayga) {
-      await this.tayga?.stop();
-      this.tayga = undefined;
-      return;
-    }
-    if (!this.tayga) {
-      this.tayga = new TaygaSupervisor({
-        confPath: desired.tayga.confPath,
-        ...(this.options.launch ? { launch: this.options.launch } : {}),
-        ...(this.options.log ? { log: this.options.log } : {}),
-        beforeStart: () => this.ensureTun(),
-        exclusive: (task) => this.serialize(task),
-      });
-      await this.tayga.start();
-    } else if (restart || !this.tayga.running()) {
-      await this.tayga.restart();
-    }
+  /**
+   * tayga's processes for the tayga resource: the one this data plane supervises (restarted
+   * whenever it exits, with backoff). Orphans of an earlier agent are the supervisor's to
+   * replace when it starts, so they do not count as running here.
+   */
+  private supervisedTayga(): TaygaProcesses {
+    return {
+      running: async () => (this.tayga?.running() ? [this.tayga.pid ?? 0] : []),
+      start: async (confPath) => {
+        if (this.tayga) {
+          await this.tayga.restart();
+          return;
+        }
+        this.tayga = new TaygaSupervisor({
+          confPath,
+          ...(this.options.launch ? { launch: this.options.launch } : {}),
+          ...(this.options.log ? { log: this.options.log } : {}),
+          beforeStart: () => this.ensureTun(),
+          exclusive: (task) => this.serialize(task),
+        });
+        await this.tayga.start();
+      },
+      stop: async () => {
+        const pid = this.tayga?.pid;
+        await this.tayga?.stop();
+        this.tayga = undefined;
+        return pid === undefined ? [] : [pid];
+      },
+    };
   }
 
   /** Before each tayga start: re-create the tun and its routes if someone removed them. */
@@ -285,17 +304,21 @@ export class Nat64DataPlane implements DataPlane {
       const routes = await host.ip.routes(desired.tun.name);
       if (desired.routes.every((r) => routes.some((a) => a.destination === r.destination))) return;
     }
-    await this.repair(desired);
+    // Not the tayga resource: this runs inside tayga's own start.
+    await this.repair(desired, { withTayga: false });
   }
 
   /**
    * Brings the host back to the desired state after something removed part of it. When that
    * recreates or replaces the table, the guard feeder is resynchronized with the new set.
    */
-  private async repair(desired: DesiredDataPlane): Promise<Plan> {
-    const { host, paths } = this.options;
+  private async repair(desired: DesiredDataPlane, options = { withTayga: true }): Promise<Plan> {
+    const { paths } = this.options;
     const record = await readRecord(paths.dataPlaneRecord);
-    const plan = await planDataPlane(desired, host, record);
+    const resources = dataPlaneResources().filter(
+      (resource) => options.withTayga || resource.name !== TAYGA_PROCESS,
+    );
+    const plan = await planDataPlane(desired, this.host, record, { resources });
     const after = await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
     const outcome = appliedOutcome(plan, after);
     const log = this.options.log;
@@ -354,8 +377,8 @@ export class Nat64DataPlane implements DataPlane {
     const table = await this.tableHealthy();
     if (!table.ok) {
       this.options.log?.(`data plane unhealthy: ${table.reason}; re-applying`);
-      const plan = await this.repair(desired);
-      if (plan.taygaRestart && this.tayga?.running()) await this.tayga.restart();
+      // A recreated tun gets a new tayga: the tayga resource plans that restart.
+      await this.repair(desired);
     }
     const health = await this.healthy();
     if (health.ok || !this.tayga?.running() || this.closed) return;

@@ -5,6 +5,7 @@ import type { IpRoute } from "../host/ip-route.ts";
 import type { Nftables } from "../host/nftables.ts";
 import type { Sysctl } from "../host/sysctl.ts";
 import type { TailscaleCli } from "../host/tailscale-cli.ts";
+import type { TaygaProcesses } from "../nat64/tayga-processes.ts";
 import type { BpfTools } from "./accelerators/fast-path/bpf-tools.ts";
 
 export interface DataPlaneHost {
@@ -17,4 +18,6 @@ export interface DataPlaneHost {
   readonly exec: Exec;
   /** clang, tc and bpftool for the fast path; default: the real ones through exec. */
   readonly bpf?: BpfTools;
+  /** tayga's processes; default: /proc and signals, no supervisor (`agent run` adds one). */
+  readonly tayga?: TaygaProcesses;
 }

@@ -15,11 +15,14 @@ import type { DataPlaneRecord } from "./record.ts";
 import type { Change, ChangeEffect, HostResource, ResourcePlan } from "./resource.ts";
 import { routesResource } from "./routes.ts";
 import { sysctlsResource } from "./sysctls.ts";
+import { taygaProcessResource } from "./tayga-process.ts";
 import { tunResource } from "./tun.ts";
 
 /**
  * In the order additions run (forwarding and files first, the tun before its routes, the
- * table before the advertised route, accelerators on top); undos run in the reverse order.
+ * table before tayga starts, so nothing is translated before the guard is in place, the
+ * advertised route after both, accelerators on top); undos run in the reverse order, so tayga
+ * stops before its table, tun and config go.
  */
 export function dataPlaneResources(): HostResource[] {
   return [
@@ -29,6 +32,7 @@ export function dataPlaneResources(): HostResource[] {
     routesResource,
     joolInstanceResource,
     nftTableResource,
+    taygaProcessResource,
     advertisedRoutesResource,
     ...acceleratorResources(),
   ] as HostResource[];
@@ -41,8 +45,6 @@ export interface Plan {
   readonly warnings: readonly string[];
   /** Every effect of every change, once. */
   readonly effects: ReadonlySet<ChangeEffect>;
-  /** True when a running tayga must be restarted: its config or its tun changed. */
-  readonly taygaRestart: boolean;
 }
 
 export interface PlanOptions {
@@ -129,9 +131,6 @@ export async function planDataPlane(
     changes,
     warnings: plans.flatMap((plan) => plan.warnings),
     effects,
-    taygaRestart:
-      desired.tayga !== undefined &&
-      (effects.has("restart-translator") || effects.has("tun-recreated")),
   };
 }
 

@@ -29,6 +29,8 @@ export interface DataPlaneRecord {
    * parent, outermost first): removed on uninstall only when nothing else is left in them.
    */
   readonly stateDirs: readonly string[];
+  /** The config the tayga we started was started with: a different one means a restart. */
+  readonly tayga?: { readonly confPath: string; readonly conf: string };
   /** What each accelerator attached, by accelerator name, in its own shape. */
   readonly accelerators?: Readonly<Record<string, unknown>>;
 }

@@ -9,7 +9,16 @@ import type { Drift, HealthCheck } from "./health-check.ts";
 import type { DataPlaneRecord } from "./record.ts";
 
 /** Where a change happens, as `agent apply` prints it: `[tun] create tun nat64relay`. */
-export type ChangeArea = "sysctl" | "file" | "tun" | "route" | "nft" | "jool" | "tailscale" | "bpf";
+export type ChangeArea =
+  | "sysctl"
+  | "file"
+  | "tun"
+  | "route"
+  | "nft"
+  | "tayga"
+  | "jool"
+  | "tailscale"
+  | "bpf";
 
 /**
  * What a change means for the rest of the agent, so callers switch on a type and never parse

@@ -52,7 +52,7 @@ describe("runRelayDoctor", () => {
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-      taygaRunning: async () => true,
+
       settleMs: 0,
       ping: async () => {
         relay.host.nft.bump("inet", "nat64_relay", "from_clients", 3);
@@ -73,10 +73,10 @@ describe("runRelayDoctor", () => {
       "tun",
       "routes",
       "table",
+      "tayga",
       "advertised",
       "fast-path",
       "route",
-      "tayga",
       "foreign-drop",
       "traffic",
       "foreign-traffic",
@@ -97,7 +97,7 @@ describe("runRelayDoctor", () => {
     relay.host.bpf.count(program.programId, "FAST_V6_TO_V4_BYTES", [20_000_000n, 0n]);
     relay.host.bpf.count(program.programId, "TAYGA_V6_NOT_TCP_UDP", [3n, 4n]);
     relay.host.bpf.count(program.programId, "TAYGA_LEASE_REFRESH", [2n, 0n]);
-    const deps = { ...relay, query: answer, taygaRunning: async () => true, settleMs: 0 };
+    const deps = { ...relay, query: answer, settleMs: 0 };
     const active = await runRelayDoctor({ ...deps, ping: async () => true });
     expect(active.find((c) => c.id === "fast-path")).toEqual({
       id: "fast-path",
@@ -130,7 +130,7 @@ describe("runRelayDoctor", () => {
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-      taygaRunning: async () => true,
+
       settleMs: 0,
       ping: async () => false,
     });
@@ -202,7 +202,7 @@ describe("runRelayDoctor", () => {
     const repaired = await runRelayDoctor({
       ...relay,
       query: answer,
-      taygaRunning: async () => true,
+
       settleMs: 0,
       ping: async () => false,
     });
@@ -225,7 +225,6 @@ describe("runRelayDoctor", () => {
       host,
       systemd: new OfflineSystemd(root),
       query: answer,
-      taygaRunning: async () => false,
       settleMs: 0,
       ping: async () => false,
     });
@@ -243,6 +242,7 @@ describe("runRelayDoctor", () => {
         `${root}/etc left over`,
         "tun nat64relay left over",
         "table inet nat64_relay left over",
+        "tayga still running",
         "fd4e:2a91:7c3d:6464::/96 still advertised",
         "fast path on nat64relay left attached",
       ].join(", "),
@@ -257,7 +257,7 @@ describe("runRelayDoctor", () => {
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-      taygaRunning: async () => true,
+
       settleMs: 0,
       ping: async () => {
         relay.host.nft.bump("inet", "nat64_relay", "from_clients", 3);
@@ -286,7 +286,6 @@ describe("runRelayDoctor", () => {
       host,
       systemd: new OfflineSystemd(root),
       query: answer,
-      taygaRunning: async () => false,
       settleMs: 0,
       ping: async () => {
         host.nft.bump("inet", "nat64_relay", "from_clients", 3);
@@ -311,10 +310,10 @@ describe("runRelayDoctor", () => {
       "table inet other {\n  chain f {\n    type filter hook forward priority 0; policy drop;\n  }\n}\n",
     );
     await relay.systemd.disable(UNIT_NAME);
+    relay.host.tayga.pids.clear();
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-      taygaRunning: async () => false,
       settleMs: 0,
       ping: async () => false,
     });
@@ -334,7 +333,6 @@ describe("the relay doctor tells the truth", () => {
     runRelayDoctor({
       ...relay,
       query: answer,
-      taygaRunning: async () => true,
       settleMs: 0,
       ping: async () => false,
       ...extra,

@@ -43,6 +43,7 @@ describe("apply", () => {
       "route",
       "route",
       "nft",
+      "tayga",
       "tailscale",
       "bpf",
     ]);

@@ -56,6 +56,7 @@ export async function hostState(host: FakeHost, paths: HostPaths) {
     ),
     advertised: [...host.tailscale.routes],
     jool,
+    tayga: [...host.tayga.pids.keys()],
     // Program ids differ between hosts; what is attached where, and which maps hold what, not.
     bpf: {
       clsact: [...host.bpf.clsact].sort(),

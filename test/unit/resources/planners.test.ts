@@ -100,6 +100,8 @@ describe("each resource planned from an empty host", () => {
       ],
       "jool-instance": [],
       "nft-table": ['create table inet nat64_relay (one nft -f transaction) ["table-created"]'],
+      // After the table: nothing is translated before the guard is in place.
+      "tayga-process": [`start tayga --config ${paths.taygaConf} ["restart-translator"]`],
       "advertised-routes": [
         `tailscale set --advertise-routes=10.0.0.0/24,${PREFIX} (+${PREFIX}; was 10.0.0.0/24) []`,
       ],
@@ -132,6 +134,7 @@ describe("each resource planned from an empty host", () => {
         `modprobe jool; jool instance add nat64_relay --netfilter --pool6 ${PREFIX} ["restart-translator"]`,
       ],
       "nft-table": ['create table inet nat64_relay (one nft -f transaction) ["table-created"]'],
+      "tayga-process": [],
       "advertised-routes": [
         `tailscale set --advertise-routes=10.0.0.0/24,${PREFIX} (+${PREFIX}; was 10.0.0.0/24) []`,
       ],
@@ -225,6 +228,7 @@ describe("each resource planned from another engine's data plane", () => {
         routes: [],
         "jool-instance": from === "jool" ? ["jool instance remove nat64_relay []"] : [],
         "nft-table": ['delete table inet nat64_relay ["table-deleted"]'],
+        "tayga-process": from === "tayga" ? ["stop tayga (pid 100) []"] : [],
         "advertised-routes": [
           `tailscale set --advertise-routes=10.0.0.0/24 (-${PREFIX}; was 10.0.0.0/24,${PREFIX}) []`,
         ],
