@@ -30,6 +30,9 @@ async function apply(host: FakeHost, paths: Paths, overrides: Partial<RelayConfi
 const described = (changes: Awaited<ReturnType<typeof apply>>) =>
   changes.map((change) => [change.summary, change.effects, change.undo]);
 
+/** The tayga check as the doctor names it on this relay. */
+const TAYGA_CHECK = { id: "tayga", title: "tayga running on nat64relay" };
+
 async function taygaHealth(host: FakeHost, paths: Paths, overrides = {}) {
   const desired = desiredDataPlane(resolvedConfig(overrides), paths);
   const results = await planHealth(desired, host, await readRecord(paths.dataPlaneRecord));
@@ -50,8 +53,7 @@ describe("the tayga process resource", () => {
     });
     expect(await apply(host, paths)).toEqual([]);
     expect(await taygaHealth(host, paths)).toEqual({
-      id: "tayga",
-      title: "tayga running on nat64relay",
+      ...TAYGA_CHECK,
       status: "pass",
       detail: "process up",
     });
@@ -104,8 +106,7 @@ describe("the tayga process resource", () => {
     } as unknown as FakeHost;
     expect(await apply(bare, paths)).toEqual([]);
     expect(await taygaHealth(bare, paths)).toEqual({
-      id: "tayga",
-      title: "tayga running on nat64relay",
+      ...TAYGA_CHECK,
       status: "fail",
       detail: "no tayga process",
       cause: "nothing translates: packets to the prefix go nowhere",
@@ -145,14 +146,17 @@ describe("agent run's tayga, through the resource", () => {
     return { started, exits, launch };
   }
 
-  it("a pool change restarts it once; engine none stops it; tayga again starts a new one", async () => {
-    const { started, launch } = launcher();
-    const plane = new Nat64DataPlane({
+  const dataPlane = async (launch: () => ChildHandle) =>
+    new Nat64DataPlane({
       host: fakeHost(),
       paths: hostPaths(await tempRoot()),
       launch,
       healthIntervalMs: 0,
     });
+
+  it("a pool change restarts it once; engine none stops it; tayga again starts a new one", async () => {
+    const { started, launch } = launcher();
+    const plane = await dataPlane(launch);
     await plane.apply(resolvedConfig());
     expect(plane.taygaPid).toBe(1);
     const changed = await plane.apply(resolvedConfig({ pool: "192.168.0.0/20" }));
@@ -168,12 +172,7 @@ describe("agent run's tayga, through the resource", () => {
 
   it("keeps restarting it when it exits, outside any apply", async () => {
     const { started, exits, launch } = launcher();
-    const plane = new Nat64DataPlane({
-      host: fakeHost(),
-      paths: hostPaths(await tempRoot()),
-      launch,
-      healthIntervalMs: 0,
-    });
+    const plane = await dataPlane(launch);
     await plane.apply(resolvedConfig());
     exits[0]?.();
     const deadline = Date.now() + 3000;
