@@ -1,7 +1,8 @@
 // `npm run bench:e2e` — managed mode, two figures (printed, never asserted):
-// (1) the time from the operator's command (POST /v1/split-domains to the real API in the lab's
-//     upstream namespace) to the client's first successful relayed `ping my-vps.r9929`, median of
-//     5 rounds (network namespaces, root; each round bounded to 30 s);
+// (1) the time from the operator's command (a signed `/relay add-domain r9929 real.test` posted
+//     to the real API's /slack/events in the lab's control namespace) to the client's first
+//     successful relayed `ping my-vps.r9929`, median of 5 rounds (network namespaces, root; each
+//     round bounded to 30 s; the domain is removed between rounds);
 // (2) the API's CPU per idle long-polling agent: 100 simulated agents (the real config source and
 //     status reporter, no data plane) against `nat64-relay api` on 127.0.0.1, over a 60 s idle
 //     window, CPU from /proc.
@@ -18,7 +19,8 @@ import { installFakeTailscale } from "../../test/e2e/lab/fake-tailscale.ts";
 import { managedAgentFiles, setFakeIdentity } from "../../test/e2e/lab/managed-agent.ts";
 import { labUnavailableReason } from "../../test/e2e/lab/require-lab.ts";
 import { startAgent, startNsd, startTargetServer, waitFor } from "../../test/e2e/lab/services.ts";
-import { ADDR, Lab, POOL, PREFIX, REAL, SPLIT } from "../../test/e2e/lab/topology.ts";
+import { LAB_BOT_TOKEN, LabSlack, labSlackEnv } from "../../test/e2e/lab/slack-requests.ts";
+import { ADDR, Lab, POOL, PREFIX, SPLIT } from "../../test/e2e/lab/topology.ts";
 import { startApiServer } from "../lib/api-server.ts";
 import { cpuSeconds } from "../lib/proc-cpu.ts";
 
@@ -26,6 +28,7 @@ const ROUNDS = 5;
 const ROUND_LIMIT_MS = 30_000;
 const AGENTS = 100;
 const IDLE_SECONDS = 60;
+const REAL_SUFFIX = "real.test";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -36,12 +39,12 @@ async function commandToPing(): Promise<void> {
     console.log(`(1) command → first relayed ping: skipped (${reason})`);
     return;
   }
-  const lab = await Lab.create();
+  const lab = await Lab.create({ control: true });
   try {
     await lab.settle();
-    await startNsd(lab);
+    await startNsd(lab, { alsoRealSuffixes: [REAL_SUFFIX] });
     await startTargetServer(lab);
-    const control = new ControlPlane(lab, ADDR.upstream);
+    const control = new ControlPlane(lab, ADDR.control, "control");
     await control.startFakeTailscale([
       {
         nodeId: "nRelay1",
@@ -50,7 +53,9 @@ async function commandToPing(): Promise<void> {
         advertisedRoutes: [PREFIX],
       },
     ]);
-    await control.startApi();
+    await control.startFakeSlack(LAB_BOT_TOKEN);
+    await control.startApi(labSlackEnv(control));
+    const slack = new LabSlack(control);
     const created = await control.call("POST", "/v1/relays", {
       name: "edge",
       prefix: PREFIX,
@@ -79,19 +84,15 @@ async function commandToPing(): Promise<void> {
     const times: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const started = performance.now();
-      const added = await control.call("POST", "/v1/split-domains", {
-        name: SPLIT,
-        realSuffix: REAL,
-        relay: "edge",
-      });
-      if (added.status !== 201) throw new Error(`add-domain: ${JSON.stringify(added.body)}`);
+      await slack.command(`add-domain ${SPLIT} ${REAL_SUFFIX}`);
       await waitFor("the first relayed ping", pingOnce, ROUND_LIMIT_MS, 20);
       times.push(performance.now() - started);
+      // Clean-up between rounds, not measured: the HTTP verb (the Slack removal asks first).
       await control.call("DELETE", `/v1/split-domains/${SPLIT}`);
       await waitFor("the name to go", async () => !(await pingOnce()), ROUND_LIMIT_MS, 100);
     }
     console.log(
-      `(1) POST /v1/split-domains → first successful relayed ping my-vps.${SPLIT}: median ${median(times).toFixed(0)} ms of ${ROUNDS} (${times.map((t) => t.toFixed(0)).join(", ")} ms)`,
+      `(1) signed /relay add-domain ${SPLIT} ${REAL_SUFFIX} → first successful relayed ping my-vps.${SPLIT}: median ${median(times).toFixed(0)} ms of ${ROUNDS} (${times.map((t) => t.toFixed(0)).join(", ")} ms)`,
     );
   } finally {
     await lab.destroy();
