@@ -59,8 +59,8 @@ export interface LabOptions {
   /** Adds the LAN namespace: a host beside the relay that is not on the tailnet. */
   readonly lan?: boolean;
   /**
-   * Adds a second relay node, linked only to the upstream namespace (where managed-mode tests
-   * run the API): relay2 up1 198.18.4.1/24 ── upstream up1 198.18.4.2/24.
+   * Adds a second relay node, linked to the upstream namespace (relay2 up1 198.18.4.1/24 ──
+   * upstream up1 198.18.4.2/24) and, with `control`, to the control namespace (ctl1).
    */
   readonly secondRelay?: boolean;
   /**
