@@ -14,7 +14,7 @@ import {
 } from "../install/install.ts";
 import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { removeIfEmpty, teardownDataPlane } from "../resources/plan.ts";
-import { readRecord } from "../resources/record.ts";
+import { readRecord, removeRecord } from "../resources/record.ts";
 import { taygaProcessesOf } from "../resources/tayga-process.ts";
 import { DEFAULT_STATE_DIR, PREFIX_FILE, readKeptPrefix } from "../state/prefix-store.ts";
 import { systemdFor } from "./install.ts";
@@ -63,7 +63,7 @@ export async function uninstallCommand(
   const record = await readRecord(paths.dataPlaneRecord);
   const plane = await teardownDataPlane(host, record);
   if (plane.failed.length === 0) {
-    await rm(paths.dataPlaneRecord, { force: true });
+    await removeRecord(paths.dataPlaneRecord);
     // The agent's own state files; the directories only if we created them and they are empty.
     const prefix = await keepOrRemovePrefix(options);
     if (prefix) kept.push(prefix);

@@ -24,6 +24,7 @@ import {
   type DataPlaneRecord,
   EMPTY_RECORD,
   readRecord,
+  removeRecord,
   writeRecord,
 } from "../resources/record.ts";
 import { TAYGA_PROCESS } from "../resources/tayga-process.ts";
@@ -260,7 +261,7 @@ export class Nat64DataPlane implements DataPlane {
     const { stateDirs: _none, ...empty } = EMPTY_RECORD;
     await rm(paths.guardState, { force: true });
     if (stateDirs.length === 0 && isDeepStrictEqual(rest, empty)) {
-      await rm(paths.dataPlaneRecord, { force: true });
+      await removeRecord(paths.dataPlaneRecord);
     }
   }
 

@@ -1,7 +1,7 @@
 // What apply changed on the host, kept in the state directory so teardown undoes exactly that
 // and nothing else ("no change to the OS without a record of it", STYLE.md).
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { DesiredRoute } from "./desired-state.ts";
 
 export interface DataPlaneRecord {
@@ -68,13 +68,35 @@ export function withAcceleratorRecord(
   return Object.keys(next).length ? { ...rest, accelerators: next } : rest;
 }
 
-export async function readRecord(path: string): Promise<DataPlaneRecord> {
+/**
+ * Accelerator slots that older agents kept in a file of their own next to the record (the fast
+ * path used `fast-path.json` before it became an accelerator). Read into the record when its
+ * slot is missing, so teardown after an upgrade still undoes what the old agent attached; the
+ * old file goes once the record holding the slot is written.
+ */
+const LEGACY_ACCELERATOR_FILES: Readonly<Record<string, string>> = { fastPath: "fast-path.json" };
+
+const legacyFile = (recordPath: string, name: string) =>
+  join(dirname(recordPath), LEGACY_ACCELERATOR_FILES[name] ?? "");
+
+async function readJson(path: string): Promise<unknown> {
   try {
-    return { ...EMPTY_RECORD, ...(JSON.parse(await readFile(path, "utf8")) as DataPlaneRecord) };
+    return JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return EMPTY_RECORD;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+}
+
+export async function readRecord(path: string): Promise<DataPlaneRecord> {
+  const stored = (await readJson(path)) as DataPlaneRecord | undefined;
+  let record: DataPlaneRecord = stored ? { ...EMPTY_RECORD, ...stored } : EMPTY_RECORD;
+  for (const name of Object.keys(LEGACY_ACCELERATOR_FILES)) {
+    if (acceleratorRecord(record, name) !== undefined) continue;
+    const slot = await readJson(legacyFile(path, name));
+    if (slot !== undefined) record = withAcceleratorRecord(record, name, slot);
+  }
+  return record;
 }
 
 /** The directories `mkdir -p path` is about to create, outermost first. */
@@ -108,8 +130,17 @@ export async function writeRecord(path: string, record: DataPlaneRecord): Promis
   const temporary = `${path}.tmp`;
   await writeFile(temporary, `${JSON.stringify({ ...record, stateDirs }, null, 2)}\n`);
   await rename(temporary, path);
+  await removeLegacyFiles(path);
 }
 
 export async function removeRecord(path: string): Promise<void> {
   await rm(path, { force: true });
+  await removeLegacyFiles(path);
+}
+
+/** The slots now live in the record (or were undone with it): the old files say nothing more. */
+async function removeLegacyFiles(recordPath: string): Promise<void> {
+  for (const name of Object.keys(LEGACY_ACCELERATOR_FILES)) {
+    await rm(legacyFile(recordPath, name), { force: true });
+  }
 }

@@ -1,6 +1,8 @@
 // The fast path as one of the data plane's resources: planned from an empty host, taken off
 // exactly (fastPath: auto → off, and every engine switch), refused by the kernel without failing
 // the apply, and judged by the doctor off the same plans.
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Nat64Engine, RelayConfigInput } from "../../../src/core/index.ts";
 import { hostPaths } from "../../../src/relay-agent/host/paths.ts";
@@ -12,7 +14,11 @@ import {
   planDataPlane,
   planHealth,
 } from "../../../src/relay-agent/resources/plan.ts";
-import { readRecord, writeRecord } from "../../../src/relay-agent/resources/record.ts";
+import {
+  acceleratorRecord,
+  readRecord,
+  writeRecord,
+} from "../../../src/relay-agent/resources/record.ts";
 import { type FakeHost, fakeHost } from "../../fakes/fake-host.ts";
 import { resolvedConfig, tempRoot } from "../nat64/helpers.ts";
 import { hostState, recordContent } from "../resources/host-state.ts";
@@ -100,6 +106,28 @@ describe("the fast path resource", () => {
       status: "pass",
       detail: "off (fastPath: off): tayga translates everything",
     });
+  });
+
+  it("after an upgrade from the agent that kept its slot in fast-path.json: off still undoes it, and the old file goes", async () => {
+    const never = await setup();
+    await applyConfig(never.host, never.paths, { fastPath: "off" });
+    const { host, paths } = await setup();
+    await applyConfig(host, paths, {});
+    // The older agent's layout: the same slot, in a file of its own beside the record.
+    const { accelerators, ...withoutSlot } = JSON.parse(
+      await readFile(paths.dataPlaneRecord, "utf8"),
+    );
+    const legacy = join(dirname(paths.dataPlaneRecord), "fast-path.json");
+    await writeFile(legacy, JSON.stringify(accelerators.fastPath));
+    await writeFile(paths.dataPlaneRecord, JSON.stringify(withoutSlot));
+    expect(acceleratorRecord(await readRecord(paths.dataPlaneRecord), "fastPath")).toEqual(
+      accelerators.fastPath,
+    );
+    const { outcome } = await applyConfig(host, paths, { fastPath: "off" });
+    expect(outcome.done.map((change) => change.resource)).toEqual(["fast-path"]);
+    expect(await hostState(host, paths)).toEqual(await hostState(never.host, never.paths));
+    expect(await recordContent(paths)).toEqual(await recordContent(never.paths));
+    expect(await readFile(legacy, "utf8").catch((error) => error.code)).toBe("ENOENT");
   });
 
   const ENGINES: readonly Nat64Engine[] = ["tayga", "jool", "none"];
