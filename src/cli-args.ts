@@ -69,3 +69,21 @@ export function parseStrict(args: string[], options: Options, allowPositionals: 
     return { ok: false, problem: usageProblem(error as NodeJS.ErrnoException, options) };
   }
 }
+
+const HELP_ONLY = { help: { type: "boolean", short: "h" } } as const satisfies Options;
+
+/**
+ * For a command configured only from the environment (`api`, `bot`): the exit code when argv
+ * asks for help (0) or holds anything else (2, one line and the help), undefined when it is
+ * empty and the command should run.
+ */
+export function helpOrRun(command: string, argv: string[], help: string): number | undefined {
+  const parsed = parseStrict(argv, HELP_ONLY, false);
+  if (parsed.ok && !parsed.values.help) return undefined;
+  if (parsed.ok) {
+    console.log(help);
+    return 0;
+  }
+  console.error(`${command}: ${parsed.problem}\n\n${help}`);
+  return USAGE_EXIT;
+}

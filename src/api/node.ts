@@ -6,6 +6,7 @@ import { serve } from "@hono/node-server";
 import { pino } from "pino";
 import { readSlackEnv, type SlackEnv } from "../bot/env.ts";
 import { type NodeSlackBot, startNodeSlackBot } from "../bot/node-mount.ts";
+import { helpOrRun } from "../cli-args.ts";
 import { formatProblems, isRelayError } from "../core/errors.ts";
 import { createApp } from "./app.ts";
 import { InProcessNotifier } from "./change-signal.ts";
@@ -221,14 +222,8 @@ Slack bot (README, "Slack bot"): SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN (POST /s
 See docs/api.md.`;
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes("-h") || argv.includes("--help")) {
-    console.log(HELP);
-    return 0;
-  }
-  if (argv.length) {
-    console.error(`nat64-relay api: unexpected argument "${argv[0]}"\n\n${HELP}`);
-    return 2;
-  }
+  const early = helpOrRun("nat64-relay api", argv, HELP);
+  if (early !== undefined) return early;
   let env: ApiEnv;
   let slack: SlackEnv;
   try {

@@ -1,4 +1,5 @@
 // `nat64-relay bot`: runs the Slack bot alone against a remote API.
+import { helpOrRun } from "../cli-args.ts";
 import { formatProblems, isRelayError } from "../core/errors.ts";
 import { type BotEnv, readBotEnv } from "./env.ts";
 import { type StandaloneBot, startStandaloneBot } from "./standalone.ts";
@@ -16,14 +17,8 @@ Configuration from the environment:
   HOST (0.0.0.0), PORT (3000), BOT_REFRESH_SECONDS (15), LOG_LEVEL (info).`;
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes("-h") || argv.includes("--help")) {
-    console.log(HELP);
-    return 0;
-  }
-  if (argv.length) {
-    console.error(`nat64-relay bot: unexpected argument "${argv[0]}"\n\n${HELP}`);
-    return 2;
-  }
+  const early = helpOrRun("nat64-relay bot", argv, HELP);
+  if (early !== undefined) return early;
   let env: BotEnv;
   try {
     env = readBotEnv(process.env);
