@@ -232,9 +232,10 @@ describe.runIf(available)("NAT64 data plane in network namespaces", () => {
     const { renderNftTable, replaceTableScript } = await import(
       "../../src/relay-agent/nat64/nft-ruleset.ts"
     );
-    for (const engine of ["tayga", "jool"] as const) {
+    const { TRANSLATORS } = await import("../../src/relay-agent/resources/translators/index.ts");
+    for (const translator of [TRANSLATORS.tayga, TRANSLATORS.jool]) {
       const table = renderNftTable({
-        engine,
+        translator,
         pool: POOL,
         prefix: PREFIX,
         tunDevice: "nat64relay",

@@ -4,6 +4,7 @@ import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { appliedOutcome, applyPlan, type Plan, planDataPlane } from "../resources/plan.ts";
 import { readRecord, writeRecord } from "../resources/record.ts";
+import { translatorFor } from "../resources/translators/index.ts";
 import type { CommonOptions } from "./options.ts";
 import { loadResolvedConfig } from "./options.ts";
 import { readGeneratedPrefix } from "./prefix-state.ts";
@@ -18,8 +19,8 @@ const indent = (text: string, by = "    ") =>
 /** The desired state, section by section, as `--dry-run` prints it. */
 export function describeDesired(desired: DesiredDataPlane): string {
   const lines = [`engine: ${desired.engine}   prefix: ${desired.prefix}   pool: ${desired.pool}`];
-  if (desired.engine === "none") {
-    lines.push("  engine none: DNS only; no tun, routes, nftables or sysctls");
+  if (!translatorFor(desired.engine)) {
+    lines.push(`  engine ${desired.engine}: DNS only; no tun, routes, nftables or sysctls`);
     return lines.join("\n");
   }
   if (desired.nft) lines.push("  nftables ruleset:", indent(desired.nft.body));

@@ -3,8 +3,8 @@
 // into the nftables allow set before the answer leaves, expiring a while after the TTL.
 // Concurrent answers are batched into one `nft -f` transaction; addresses already allowed for
 // long enough resolve at once without touching nft.
-import { cidr, cidrContains, parseIpv4 } from "../../core/ip.ts";
-import { embed } from "../../core/rfc6052.ts";
+import { type Cidr, cidr, cidrContains, parseIpv4 } from "../../core/ip.ts";
+import { embed, extract } from "../../core/rfc6052.ts";
 import { NEVER_FORWARDED_IPV4 } from "../../core/special-use.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import {
@@ -24,11 +24,31 @@ export const DEFAULT_GRACE_SECONDS = 120;
  */
 const MAX_IN_FLIGHT = 2;
 
+/**
+ * Which addresses the allow set holds: "v4", the IPv4 after translation (tayga), or "v6", the
+ * synthesized IPv6 before it (Jool); each translator says which (`Translator.guardSide`).
+ */
+export type GuardSide = "v4" | "v6";
+
+/** The nft set a side's entries live in. */
+export function allowSetOf(side: GuardSide): string {
+  return side === "v4" ? ALLOWED_V4_SET : ALLOWED_V6_SET;
+}
+
+/**
+ * The IPv4 an allow-set element stands for, as the feeder keys its entries: the element itself
+ * on the v4 side, the IPv4 embedded in it (RFC 6052, section 2.2) on the v6 side; undefined
+ * when it is not in the prefix.
+ */
+export function allowedIpv4(side: GuardSide, prefix: Cidr, element: string): string | undefined {
+  return side === "v4" ? element : extract(prefix, element);
+}
+
 export interface GuardFeederOptions {
   /** Runs one nft script (all elements of a batch in one transaction). */
   readonly runScript: (script: string) => Promise<void>;
   /** "v4" (tayga: the IPv4 side) or "v6" (jool: the synthesized IPv6, needs the prefix). */
-  readonly side: "v4" | "v6";
+  readonly side: GuardSide;
   readonly prefix?: string;
   readonly graceSeconds?: number;
   readonly now?: () => number;
@@ -109,7 +129,7 @@ export class GuardFeeder {
   }
 
   private setName(): string {
-    return this.options.side === "v4" ? ALLOWED_V4_SET : ALLOWED_V6_SET;
+    return allowSetOf(this.options.side);
   }
 
   private setAddress(ipv4: string): string {

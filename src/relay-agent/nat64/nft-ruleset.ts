@@ -1,9 +1,10 @@
-// The agent's one nftables table, rendered from the config. Pure: text in, text out.
+// The agent's one nftables table, rendered from the config: the counters, sets and ingress chain
+// every translator shares, plus the translator's own part (tayga-ruleset.ts, jool-ruleset.ts),
+// and the scripts that load it. Pure: text in, text out.
 import { createHash } from "node:crypto";
-import { type Cidr, cidr, formatCidr, formatIpv6, hostMask } from "../../core/ip.ts";
+import { type Cidr, formatCidr, formatIpv6, hostMask } from "../../core/ip.ts";
 import { embedValue } from "../../core/rfc6052.ts";
 import { NEVER_FORWARDED_IPV4 } from "../../core/special-use.ts";
-import { JOOL_POOL4_PORTS } from "./jool.ts";
 
 export const NFT_FAMILY = "inet";
 export const NFT_TABLE = "nat64_relay";
@@ -17,12 +18,15 @@ export const NEVER_V6_SET = "never_v6";
  * checked: `new`, but also `invalid` (odd TCP flag combinations, crafted ICMP errors) and
  * `untracked`, which would otherwise slip past a `ct state new` check and leave un-NATed.
  */
-const NOT_TRACKED_FLOW = "ct state != { established, related }";
+export const NOT_TRACKED_FLOW = "ct state != { established, related }";
 
 /** The tailnet MTU is 1280 (docs/design.md, "Tailscale facts"): 1280 - 40 (IPv6) - 20 (TCP) = 1220
  * bytes of MSS. */
 export const TAILNET_MTU = 1280;
 export const CLAMPED_MSS = TAILNET_MTU - 40 - 20;
+
+/** Appended to a match: a SYN announcing a larger MSS leaves announcing CLAMPED_MSS. */
+export const CLAMP_MSS = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
 
 /** Named counters `agent doctor` reads. */
 export const COUNTERS = {
@@ -38,8 +42,19 @@ export const COUNTERS = {
   refusedPool: "refused_pool",
 } as const;
 
+/** What a translator adds to the table (resources/translators/: each one's `ruleset`). */
+export interface TranslatorRuleset {
+  /** Rules after the common ones in refuse_foreign (raw prerouting, before conntrack). */
+  readonly ingress: readonly string[];
+  /** Sets beyond the ones every table has. */
+  readonly sets: readonly string[];
+  /** Its chains after refuse_foreign, each as `chain()` renders it. */
+  readonly chains: readonly string[][];
+}
+
 export interface NftTableInput {
-  readonly engine: "tayga" | "jool";
+  /** The translator whose guard and NAT chains the table holds. */
+  readonly translator: { ruleset(input: NftTableInput): TranslatorRuleset };
   readonly pool: string;
   readonly prefix: string;
   readonly tunDevice: string;
@@ -59,9 +74,9 @@ export interface RenderedTable {
   readonly ruleCounts: Readonly<Record<string, number>>;
 }
 
-const quote = (name: string) => `"${name}"`;
+export const quote = (name: string) => `"${name}"`;
 
-function chain(name: string, header: string, rules: readonly string[]): string[] {
+export function chain(name: string, header: string, rules: readonly string[]): string[] {
   return [`  chain ${name} {`, `    ${header}`, ...rules.map((rule) => `    ${rule}`), "  }"];
 }
 
@@ -74,11 +89,12 @@ function counterLines(): string[] {
  * for every interface, and tayga hands out a pool address (kept 2 h 4 min, in dynamic.map) to
  * any source before a filter after it could drop the packet. So at raw priority, before
  * conntrack, routing and tayga's TUN: IPv6 toward the prefix passes only when it came in on the
- * overlay from an `allowFrom` source (the tailnet itself prevents spoofing, other links do not),
- * and IPv4 claiming a pool source passes only when tayga sent it. Nothing else is matched:
- * forwarding that is not ours (exit node, subnet router) is left alone.
+ * overlay from an `allowFrom` source (the tailnet itself prevents spoofing, other links do not);
+ * the translator adds its own (tayga: IPv4 claiming a pool source passes only when tayga sent
+ * it). Nothing else is matched: forwarding that is not ours (exit node, subnet router) is left
+ * alone.
  */
-function ingressChain(input: NftTableInput): string[] {
+function ingressChain(input: NftTableInput, translatorRules: readonly string[]): string[] {
   const prefix = input.prefix;
   const sources = input.allowFrom.filter((range) => range.includes(":"));
   const fromAllowed = sources.length
@@ -88,45 +104,9 @@ function ingressChain(input: NftTableInput): string[] {
   const rules = [
     `ip6 daddr ${prefix} iifname != ${quote(input.overlayInterface)} counter name ${COUNTERS.refusedInterface} drop`,
     `ip6 daddr ${prefix} ${fromAllowed}counter name ${COUNTERS.refusedSource} drop`,
+    ...translatorRules,
   ];
-  if (input.engine === "tayga") {
-    rules.push(
-      `ip saddr ${input.pool} iifname != ${quote(input.tunDevice)} counter name ${COUNTERS.refusedPool} drop`,
-    );
-  }
   return chain("refuse_foreign", "type filter hook prerouting priority raw; policy accept;", rules);
-}
-
-/**
- * tayga: the guard sits on the IPv4 side, after translation. Packets from the pool go out only
- * to addresses the DNS handed out (anything but an established or related flow is checked;
- * established ones keep flowing after the entry expires), never to special-use ranges, never to
- * the relay itself (input hook).
- */
-function taygaChains(input: NftTableInput): string[][] {
-  const pool = input.pool;
-  const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
-  const egress = input.egressInterfaces.map(quote).join(", ");
-  return [
-    ingressChain(input),
-    chain("forward", "type filter hook forward priority filter; policy accept;", [
-      // The pool's IPv4 leaves only where it is masqueraded; only answers come back to it.
-      `ip saddr ${pool} oifname != { ${egress} } counter name ${COUNTERS.refusedEgress} drop`,
-      `ip daddr ${pool} ct state != { established, related } counter name ${COUNTERS.refusedPool} drop`,
-      `ip saddr ${pool} ip daddr @${NEVER_V4_SET} counter name ${COUNTERS.guardSpecial} drop`,
-      `ip saddr ${pool} ${NOT_TRACKED_FLOW} ip daddr != @${ALLOWED_V4_SET} counter name ${COUNTERS.guardUnknown} drop`,
-      `ip saddr ${pool} ${mss}`,
-      `ip daddr ${pool} ${mss}`,
-      `ip saddr ${pool} counter name ${COUNTERS.fromClients} accept`,
-      `ip daddr ${pool} counter name ${COUNTERS.toClients} accept`,
-    ]),
-    chain("input", "type filter hook input priority filter; policy accept;", [
-      `iifname ${quote(input.tunDevice)} ip saddr ${pool} counter name ${COUNTERS.guardLocal} drop`,
-    ]),
-    chain("postrouting", "type nat hook postrouting priority srcnat; policy accept;", [
-      `ip saddr ${pool} oifname { ${egress} } counter name ${COUNTERS.masqueraded} masquerade`,
-    ]),
-  ];
 }
 
 /**
@@ -144,48 +124,16 @@ export function embeddedRanges(prefix: Cidr, ranges: readonly Cidr[]): string[] 
   });
 }
 
-/**
- * Jool translates in prerouting (netfilter mode, priority -75) and does its own NAPT from the
- * node's addresses, so the guard sits on the IPv6 side before it (priority -150): the DNS feeds
- * the synthesized IPv6 addresses into allowed_v6, and never_v6 holds the special-use ranges as
- * embedded in the prefix. Jool steals the packets it translates, so the filter chains after
- * prerouting never see them; the packets it emits do pass postrouting, where the counter for the
- * way back to the clients sits. MSS is clamped on both sides before Jool: IPv6 from the clients,
- * and IPv4 coming back to Jool's ports (its default pool4 port range on the node's addresses).
- */
-function joolChains(input: NftTableInput): string[][] {
-  const prefix = input.prefix;
-  const mss = `tcp flags syn tcp option maxseg size > ${CLAMPED_MSS} tcp option maxseg size set ${CLAMPED_MSS}`;
-  return [
-    ingressChain(input),
-    chain("prerouting", "type filter hook prerouting priority -150; policy accept;", [
-      `ip6 daddr ${prefix} ip6 daddr @${NEVER_V6_SET} counter name ${COUNTERS.guardSpecial} drop`,
-      `ip6 daddr ${prefix} ${NOT_TRACKED_FLOW} ip6 daddr != @${ALLOWED_V6_SET} counter name ${COUNTERS.guardUnknown} drop`,
-      `ip6 daddr ${prefix} ${mss}`,
-      `meta nfproto ipv4 fib daddr type local tcp dport ${JOOL_POOL4_PORTS} ${mss}`,
-      `ip6 daddr ${prefix} counter name ${COUNTERS.fromClients} accept`,
-    ]),
-    chain("postrouting", "type filter hook postrouting priority filter; policy accept;", [
-      `ip6 saddr ${prefix} ${mss}`,
-      `ip6 saddr ${prefix} counter name ${COUNTERS.toClients} accept`,
-    ]),
-  ];
-}
-
 export function renderNftTable(input: NftTableInput): RenderedTable {
+  const translator = input.translator.ruleset(input);
   const never = NEVER_FORWARDED_IPV4.map(formatCidr).join(", ");
   const sets = [
     `  set ${ALLOWED_V4_SET} { type ipv4_addr; flags timeout; }`,
     `  set ${ALLOWED_V6_SET} { type ipv6_addr; flags timeout; }`,
     `  set ${NEVER_V4_SET} { type ipv4_addr; flags interval; elements = { ${never} } }`,
+    ...translator.sets,
   ];
-  if (input.engine === "jool") {
-    const embedded = embeddedRanges(cidr(input.prefix), NEVER_FORWARDED_IPV4).join(", ");
-    sets.push(
-      `  set ${NEVER_V6_SET} { type ipv6_addr; flags interval; elements = { ${embedded} } }`,
-    );
-  }
-  const chains = input.engine === "tayga" ? taygaChains(input) : joolChains(input);
+  const chains = [ingressChain(input, translator.ingress), ...translator.chains];
   const inner = [...counterLines(), ...sets, ...chains.flat()];
   const digest = createHash("sha256").update(inner.join("\n")).digest("hex").slice(0, 16);
   const ruleCounts: Record<string, number> = {};

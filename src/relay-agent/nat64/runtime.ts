@@ -2,9 +2,9 @@
 // open-proxy guard from DNS answers. `agent run` owns one of these for its whole life.
 import { rm } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
+import type { Nat64Engine } from "../../core/config/engine.ts";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
 import { cidr } from "../../core/ip.ts";
-import { extract } from "../../core/rfc6052.ts";
 import type { SynthesisObserver } from "../data-plane.ts";
 import type { HostPaths } from "../host/paths.ts";
 import type { AcceleratorRuntime } from "../resources/accelerators/accelerator.ts";
@@ -28,14 +28,20 @@ import {
   writeRecord,
 } from "../resources/record.ts";
 import { TAYGA_PROCESS } from "../resources/tayga-process.ts";
-import { type GuardEntry, GuardFeeder } from "./guard.ts";
+import {
+  type TranslatorProbe,
+  translatorFor,
+  usableTranslator,
+} from "../resources/translators/index.ts";
+import type { Translator } from "../resources/translators/translator.ts";
+import { allowedIpv4, allowSetOf, type GuardEntry, GuardFeeder } from "./guard.ts";
 import { readGuardState, writeGuardState } from "./guard-state.ts";
-import { ALLOWED_V4_SET, ALLOWED_V6_SET, NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";
+import { NFT_FAMILY, NFT_TABLE } from "./nft-ruleset.ts";
 import type { TaygaProcesses } from "./tayga-processes.ts";
 import { type Launcher, TaygaSupervisor } from "./tayga-supervisor.ts";
 
 export interface ApplyReport {
-  readonly engine: "tayga" | "jool" | "none";
+  readonly engine: Nat64Engine;
   readonly changes: readonly string[];
   readonly warnings: readonly string[];
 }
@@ -54,15 +60,11 @@ export interface Nat64DataPlaneOptions {
   readonly launch?: Launcher;
   /** How often the health check looks at tayga, its tun and our nft table (ms); 0: never. */
   readonly healthIntervalMs?: number;
-  /** True when `modprobe jool` works; engine jool falls back to tayga otherwise. */
-  readonly joolAvailable?: () => Promise<boolean>;
-}
-
-export async function modprobeJool(host: DataPlaneHost): Promise<boolean> {
-  return host.exec("modprobe", ["jool"]).then(
-    () => true,
-    () => false,
-  );
+  /**
+   * Whether the host can run a translator that has a requirement (Jool: its kernel module);
+   * default: the translator's own probe. One that cannot is replaced by its fallback.
+   */
+  readonly translatorAvailable?: TranslatorProbe;
 }
 
 export class Nat64DataPlane implements DataPlane {
@@ -116,16 +118,13 @@ export class Nat64DataPlane implements DataPlane {
    * The very first apply has no previous state to return to; `agent run` then does not start.
    */
   private async applyNow(config: ResolvedRelayConfig): Promise<ApplyReport> {
-    const warnings: string[] = [];
-    let effective = config;
-    if (config.engine === "jool") {
-      const jool = await (this.options.joolAvailable?.() ?? modprobeJool(this.options.host));
-      if (!jool) {
-        warnings.push("engine jool: `modprobe jool` failed, using tayga instead");
-        effective = { ...config, engine: "tayga" };
-      }
-    }
-    const desired = desiredDataPlane(effective, this.options.paths);
+    const usable = await usableTranslator(
+      config,
+      this.options.host,
+      this.options.translatorAvailable,
+    );
+    const warnings = usable.warnings;
+    const desired = desiredDataPlane(usable.config, this.options.paths);
     const previous = this.desired;
     try {
       return await this.converge(desired, warnings);
@@ -151,16 +150,17 @@ export class Nat64DataPlane implements DataPlane {
     const record = await readRecord(paths.dataPlaneRecord);
     const plan = await planDataPlane(desired, host, record);
     const after = await applyPlan(plan, record, (next) => writeRecord(paths.dataPlaneRecord, next));
-    if (desired.engine === "none") await this.forgetState(after);
+    const translator = translatorFor(desired.engine);
+    if (!translator) await this.forgetState(after);
     const outcome = appliedOutcome(plan, after);
     warnings.push(...plan.warnings, ...this.freshDeclined(outcome.declined));
-    if (desired.engine !== "none") {
+    if (translator) {
       this.ownIpv4 = new Set((await host.ip.addresses()).filter((ip) => !ip.includes(":")));
     }
     await this.updateFeeder(desired, previous, plan);
     this.followAccelerators(desired, after);
-    if (desired.engine === "none") this.stopHealthCheck();
-    else this.startHealthCheck();
+    if (translator) this.startHealthCheck();
+    else this.stopHealthCheck();
     const changes = outcome.done.map((change) => change.summary);
     const log = this.options.log;
     for (const warning of warnings) log?.(`warning: ${warning}`);
@@ -194,7 +194,8 @@ export class Nat64DataPlane implements DataPlane {
     previous: DesiredDataPlane | undefined,
     plan: Plan,
   ): Promise<void> {
-    if (desired.engine === "none") {
+    const translator = translatorFor(desired.engine);
+    if (!translator) {
       this.feeder = undefined;
       return;
     }
@@ -202,18 +203,18 @@ export class Nat64DataPlane implements DataPlane {
     const changed = previous?.prefix !== desired.prefix || previous?.engine !== desired.engine;
     if (this.feeder && !tableChanged && !changed) return;
     const remembered = this.feeder?.entries() ?? [];
-    this.feeder = this.newFeeder(desired);
+    this.feeder = this.newFeeder(desired, translator);
     if (plan.effects.has("table-created")) {
       await this.restoreGuard(remembered);
     } else {
-      this.feeder.reset(await this.liveGuardEntries(desired));
+      this.feeder.reset(await this.liveGuardEntries(desired, translator));
     }
   }
 
-  private newFeeder(desired: DesiredDataPlane): GuardFeeder {
+  private newFeeder(desired: DesiredDataPlane, translator: Translator): GuardFeeder {
     const nft = this.options.host.nft;
     return new GuardFeeder({
-      side: desired.engine === "jool" ? "v6" : "v4",
+      side: translator.guardSide,
       prefix: desired.prefix,
       runScript: (script) => nft.run(script),
       ownAddresses: () => this.ownIpv4,
@@ -233,17 +234,15 @@ export class Nat64DataPlane implements DataPlane {
     if (restored) this.options.log?.(`data plane: restored ${restored} guard entries`);
   }
 
-  /**
-   * The allow set's live elements, keyed by IPv4 as the feeder keeps them: as they are for tayga,
-   * extracted from the synthesized IPv6 (RFC 6052) for Jool.
-   */
-  private async liveGuardEntries(desired: DesiredDataPlane) {
-    const jool = desired.engine === "jool";
-    const set = jool ? ALLOWED_V6_SET : ALLOWED_V4_SET;
-    const live = await this.options.host.nft.elements(NFT_FAMILY, NFT_TABLE, set).catch(() => []);
+  /** The translator's allow set's live elements, keyed by IPv4 as the feeder keeps them. */
+  private async liveGuardEntries(desired: DesiredDataPlane, translator: Translator) {
+    const side = translator.guardSide;
+    const live = await this.options.host.nft
+      .elements(NFT_FAMILY, NFT_TABLE, allowSetOf(side))
+      .catch(() => []);
     const prefix = cidr(desired.prefix);
     return live.flatMap((element) => {
-      const address = jool ? extract(prefix, element.address) : element.address;
+      const address = allowedIpv4(side, prefix, element.address);
       return address === undefined
         ? []
         : [{ address, timeoutSeconds: element.expiresSeconds ?? 0 }];
@@ -356,7 +355,7 @@ export class Nat64DataPlane implements DataPlane {
   /** Health: our nft table as rendered, tayga up, and its tun present. */
   async healthy(): Promise<{ ok: boolean; reason?: string }> {
     const desired = this.desired;
-    if (!desired || desired.engine === "none") return { ok: true };
+    if (!desired || !translatorFor(desired.engine)) return { ok: true };
     const table = await this.tableHealthy();
     if (!table.ok) return table;
     if (!desired.tun) return { ok: true };
@@ -374,7 +373,7 @@ export class Nat64DataPlane implements DataPlane {
    */
   async checkHealth(): Promise<void> {
     const desired = this.desired;
-    if (!desired || desired.engine === "none" || this.closed) return;
+    if (!desired || !translatorFor(desired.engine) || this.closed) return;
     const table = await this.tableHealthy();
     if (!table.ok) {
       this.options.log?.(`data plane unhealthy: ${table.reason}; re-applying`);

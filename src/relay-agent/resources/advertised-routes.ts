@@ -3,6 +3,7 @@
 import { includesCidr, sameCidr } from "../host/cidr-text.ts";
 import { type HealthCheck, leftover } from "./health-check.ts";
 import type { HostResource } from "./resource.ts";
+import { translatorFor } from "./translators/index.ts";
 
 export const ADVERTISED_CHECK_ID = "advertised";
 
@@ -48,7 +49,8 @@ export const advertisedRoutesResource: HostResource<ObservedAdvertisedRoutes> = 
       }
       return { changes: [], checks: [], warnings };
     }
-    if (!wanted && desired.engine !== "none") {
+    // Without a translator (engine none) there is nothing to route to, so nothing to warn about.
+    if (!wanted && translatorFor(desired.engine)) {
       warnings.push(
         `advertise: false: not advertising ${desired.prefix}; clients need a route to it (subnet route or your own routing)`,
       );

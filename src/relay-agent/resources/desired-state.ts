@@ -7,7 +7,7 @@ import type { HostPaths } from "../host/paths.ts";
 import { type RenderedTable, renderNftTable } from "../nat64/nft-ruleset.ts";
 import { TUN_DEVICE } from "../nat64/tayga-config.ts";
 import { desiredAccelerations } from "./accelerators/index.ts";
-import { TRANSLATORS } from "./translators/index.ts";
+import { translatorFor } from "./translators/index.ts";
 
 export interface DesiredRoute {
   readonly family: 4 | 6;
@@ -52,18 +52,18 @@ export function emptyDataPlane(base: { prefix: string; pool: string }): DesiredD
 }
 
 export function desiredDataPlane(config: ResolvedRelayConfig, paths: HostPaths): DesiredDataPlane {
-  const translator = TRANSLATORS[config.engine].desired(config, paths);
-  if (config.engine === "none" || !translator) return emptyDataPlane(config);
+  const translator = translatorFor(config.engine);
+  if (!translator) return emptyDataPlane(config);
   const advertiseRoute = config.advertise ? config.prefix : undefined;
   const withTranslator: DesiredDataPlane = {
-    engine: config.engine,
+    engine: translator.engine,
     prefix: config.prefix,
     pool: config.pool,
     sysctls: FORWARDING_SYSCTLS,
     sysctlFile: { path: paths.sysctlFile, content: sysctlFileContent(FORWARDING_SYSCTLS) },
     ...(advertiseRoute ? { advertiseRoute } : {}),
     nft: renderNftTable({
-      engine: config.engine,
+      translator,
       pool: config.pool,
       prefix: config.prefix,
       tunDevice: TUN_DEVICE,
@@ -71,7 +71,7 @@ export function desiredDataPlane(config: ResolvedRelayConfig, paths: HostPaths):
       overlayInterface: config.overlayInterface,
       allowFrom: config.allowFrom,
     }),
-    ...translator,
+    ...translator.desired(config, paths),
   };
   const accelerators = desiredAccelerations(config, withTranslator);
   return accelerators ? { ...withTranslator, accelerators } : withTranslator;

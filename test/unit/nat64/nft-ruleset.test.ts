@@ -9,9 +9,10 @@ import {
   renderNftTable,
   replaceTableScript,
 } from "../../../src/relay-agent/nat64/nft-ruleset.ts";
+import { TRANSLATORS } from "../../../src/relay-agent/resources/translators/index.ts";
 
 const input = {
-  engine: "tayga" as const,
+  translator: TRANSLATORS.tayga,
   pool: "192.168.240.0/20",
   prefix: "fd4e:2a91:7c3d:6464::/96",
   tunDevice: "nat64relay",
@@ -139,7 +140,7 @@ describe("renderNftTable (tayga)", () => {
 });
 
 describe("renderNftTable (jool)", () => {
-  const table = renderNftTable({ ...input, engine: "jool" });
+  const table = renderNftTable({ ...input, translator: TRANSLATORS.jool });
   const prerouting = table.body.slice(
     table.body.indexOf("chain prerouting"),
     table.body.indexOf("chain postrouting"),

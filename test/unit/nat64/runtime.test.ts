@@ -79,7 +79,7 @@ describe("Nat64DataPlane (agent run's data plane)", () => {
       paths: hostPaths(await tempRoot()),
       launch: launcher().launch,
       healthIntervalMs: 0,
-      joolAvailable: async () => false,
+      translatorAvailable: async () => false,
     });
     const report = await plane.apply(resolvedConfig({ engine: "jool" }));
     expect(report.engine).toBe("tayga");
@@ -170,7 +170,7 @@ describe("Nat64DataPlane (agent run's data plane)", () => {
   it("jool: seeds the guard from the live allowed_v6 set when the agent starts again", async () => {
     const host = fakeHost({ jool: true });
     const paths = hostPaths(await tempRoot());
-    const options = { host, paths, healthIntervalMs: 0, joolAvailable: async () => true };
+    const options = { host, paths, healthIntervalMs: 0, translatorAvailable: async () => true };
     const first = new Nat64DataPlane(options);
     expect((await first.apply(resolvedConfig({ engine: "jool" }))).engine).toBe("jool");
     await first.observer(["198.18.1.2"], 60);

@@ -57,7 +57,7 @@ describe("a failure at each step of an apply", () => {
           paths,
           launch: tayga.launch,
           healthIntervalMs: 0,
-          joolAvailable: async () => true,
+          translatorAvailable: async () => true,
         });
         await plane.apply(resolvedConfig(from));
         const before = await hostState(failing.host, paths);

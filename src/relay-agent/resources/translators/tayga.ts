@@ -1,5 +1,7 @@
-// tayga: a userspace NAT64 on its own tun; the kernel routes the prefix and the pool into it.
+// tayga: a userspace NAT64 on its own tun; the kernel routes the prefix and the pool into it,
+// and the nft table masquerades the pool out of the egress interfaces.
 import { renderTaygaConf, TUN_DEVICE } from "../../nat64/tayga-config.ts";
+import { taygaRuleset } from "../../nat64/tayga-ruleset.ts";
 import type { Translator } from "./translator.ts";
 
 export const taygaTranslator: Translator = {
@@ -21,4 +23,7 @@ export const taygaTranslator: Translator = {
       }),
     },
   }),
+  guardSide: "v4",
+  ruleset: taygaRuleset,
+  masqueraded: true,
 };

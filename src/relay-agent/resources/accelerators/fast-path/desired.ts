@@ -1,6 +1,7 @@
 // The fast path's slice of the desired state: a pure function of the config and the
-// translator's part. On for `fastPath: auto` with tayga (it attaches to tayga's tun); off for
-// `fastPath: off`, Jool (already in the kernel) and engine none.
+// translator's part. On for `fastPath: auto` when the translator is a tayga on a tun (it
+// attaches to that tun and reads tayga's dynamic.map); off for `fastPath: off` and for every
+// data plane without a tayga part: Jool (already in the kernel) and engine none.
 import { dirname, join } from "node:path";
 import type { ResolvedRelayConfig } from "../../../../core/config/resolved-relay-config.ts";
 import { DYNAMIC_MAP_FILE } from "./dynamic-map.ts";
@@ -9,7 +10,6 @@ import type { FastPathDesired } from "./fast-path-state.ts";
 export const FAST_PATH = "fastPath";
 
 export interface TranslatorPart {
-  readonly engine: string;
   readonly prefix: string;
   readonly pool: string;
   readonly tun?: { readonly name: string };
@@ -20,8 +20,7 @@ export function desiredFastPath(
   config: Pick<ResolvedRelayConfig, "fastPath">,
   dataPlane: TranslatorPart,
 ): FastPathDesired | undefined {
-  if (config.fastPath === "off" || dataPlane.engine !== "tayga") return undefined;
-  if (!dataPlane.tun || !dataPlane.tayga) return undefined;
+  if (config.fastPath === "off" || !dataPlane.tun || !dataPlane.tayga) return undefined;
   return {
     device: dataPlane.tun.name,
     prefix: dataPlane.prefix,
