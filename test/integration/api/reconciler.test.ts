@@ -350,15 +350,16 @@ describe("Tailscale reconciler", () => {
     await run();
     expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "100.64.0.2", "fd7a:115c:a1e0::1"]);
 
-    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000).toISOString();
+    // 2 minutes: past 3 × 30 s, well within the old fixed 600 s, so the test tells them apart.
+    const twoMinutesAgo = new Date(Date.now() - 2 * 60_000).toISOString();
     await api.database.db
       .update(relayNodes)
-      .set({ lastSeenAt: elevenMinutesAgo })
+      .set({ lastSeenAt: twoMinutesAgo })
       .where(eq(relayNodes.nodeId, "nEdge2"));
     const result = await run();
     expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "fd7a:115c:a1e0::1"]);
     expect(result.relays.edge?.drift.join("\n")).toContain(
-      `node edge-2 (nEdge2): last heartbeat ${elevenMinutesAgo} is older than 90 s`,
+      `node edge-2 (nEdge2): last heartbeat ${twoMinutesAgo} is older than 90 s`,
     );
 
     // The limit is configurable; a node seen within it counts again.
@@ -371,8 +372,18 @@ describe("Tailscale reconciler", () => {
     expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "100.64.0.2", "fd7a:115c:a1e0::1"]);
   });
 
+  it("keeps a node seen within 3 report intervals", async () => {
+    const result = await reconcile({
+      database: api.database,
+      tailscale: client(),
+      now: () => new Date(Date.now() + 60_000),
+    });
+    expect(fake.splitDns.r9929).toEqual(["100.64.0.1", "fd7a:115c:a1e0::1"]);
+    expect(result.relays.edge?.drift.join("\n") ?? "").not.toContain("older than");
+  });
+
   it("uses no node at all when every heartbeat is stale, and says so", async () => {
-    const later = new Date(Date.now() + 11 * 60_000);
+    const later = new Date(Date.now() + 2 * 60_000);
     const result = await reconcile({
       database: api.database,
       tailscale: client(),

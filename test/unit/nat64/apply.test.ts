@@ -102,13 +102,17 @@ describe("apply", () => {
     const host = fakeHost({ routes: ["10.0.0.0/24"] });
     const root = await tempRoot();
     await applyOnce(host, root);
-    const { plan } = await applyOnce(host, root, { prefix: "fd4e:2a91:7c3d:9999::/96" });
-    expect(plan.changes.map((c) => c.summary)).toEqual(
-      expect.arrayContaining([
-        "add route fd4e:2a91:7c3d:9999::/96 dev nat64relay",
-        "delete route fd4e:2a91:7c3d:6464::/96 dev nat64relay",
-      ]),
-    );
+    const { plan, paths } = await applyOnce(host, root, { prefix: "fd4e:2a91:7c3d:9999::/96" });
+    expect(plan.changes.map((c) => c.summary)).toEqual([
+      "delete route fd4e:2a91:7c3d:6464::/96 dev nat64relay",
+      `write ${paths.taygaConf} (tayga.conf)`,
+      "add route fd4e:2a91:7c3d:9999::/96 dev nat64relay",
+      "replace (differs from desired) table inet nat64_relay (one nft -f transaction)",
+      "restart tayga (started with another tayga.conf)",
+      "tailscale set --advertise-routes=10.0.0.0/24,fd4e:2a91:7c3d:9999::/96 (+fd4e:2a91:7c3d:9999::/96 -fd4e:2a91:7c3d:6464::/96; was 10.0.0.0/24,fd4e:2a91:7c3d:6464::/96)",
+      "fast path maps on nat64relay: prefix and pool",
+    ]);
+    expect(plan.effects).toEqual(new Set(["table-replaced", "restart-translator"]));
     expect(host.tailscale.routes).toEqual(["10.0.0.0/24", "fd4e:2a91:7c3d:9999::/96"]);
   });
 
@@ -147,14 +151,22 @@ describe("apply", () => {
     const host = fakeHost();
     const root = await tempRoot();
     await applyOnce(host, root);
-    const { plan } = await applyOnce(host, root, { engine: "none" });
-    expect(plan.changes.map((c) => c.summary)).toEqual(
-      expect.arrayContaining([
-        "delete tun nat64relay",
-        "delete table inet nat64_relay",
-        expect.stringMatching(/-fd4e/),
-      ]),
-    );
+    const { plan, paths } = await applyOnce(host, root, { engine: "none" });
+    expect(plan.changes.map((c) => c.summary)).toEqual([
+      `detach the fast path from nat64relay; delete clsact on nat64relay; remove ${paths.root}/var/lib/nat64-relay/bpf/nat64_fast_path-c0af5069dc35.o`,
+      "stop tayga (pid 100)",
+      "delete table inet nat64_relay",
+      "delete tun nat64relay",
+      `remove ${paths.root}/etc/sysctl.d/90-nat64-relay.conf`,
+      `remove ${paths.taygaConf}`,
+      `remove ${paths.taygaDataDir}`,
+      `remove ${paths.root}/etc/sysctl.d (if empty)`,
+      `remove ${paths.root}/etc (if empty)`,
+      "sysctl net.ipv4.ip_forward = 0 (as before)",
+      "sysctl net.ipv6.conf.all.forwarding = 0 (as before)",
+      "tailscale set --advertise-routes= (-fd4e:2a91:7c3d:6464::/96; was fd4e:2a91:7c3d:6464::/96)",
+    ]);
+    expect(plan.effects).toEqual(new Set(["accelerator-detached", "table-deleted"]));
     expect(host.ip.links.size).toBe(0);
     expect(host.nft.tables.size).toBe(0);
   });
@@ -238,14 +250,12 @@ describe("tayga's dynamic map", () => {
     const { writeFile: write } = await import("node:fs/promises");
     const host = fakeHost();
     const root = await tempRoot();
-    const { paths } = await applyOnce(host, root);
+    // Fast path off: its map sync (which copies tayga's pairs) is tested in test/unit/fast-path.
+    const { paths } = await applyOnce(host, root, { fastPath: "off" });
     await write(`${paths.taygaDataDir}/dynamic.map`, "192.168.240.9 fd7a:115c:a1e0::2 1\n");
-    const unchanged = await applyOnce(host, root);
-    // The file stays; only the fast path copies tayga's new pair into its maps.
-    expect(unchanged.plan.changes.map((c) => c.summary)).toEqual([
-      "fast path maps on nat64relay: +1 client",
-    ]);
-    const { plan } = await applyOnce(host, root, { pool: "192.168.0.0/20" });
+    const unchanged = await applyOnce(host, root, { fastPath: "off" });
+    expect(unchanged.plan.changes).toEqual([]);
+    const { plan } = await applyOnce(host, root, { pool: "192.168.0.0/20", fastPath: "off" });
     expect(plan.changes.map((c) => c.summary)).toContain(
       `remove ${paths.taygaDataDir}/dynamic.map (the pool changed)`,
     );
