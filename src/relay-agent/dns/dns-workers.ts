@@ -24,6 +24,7 @@ import { type MetricsSnapshot, renderMetrics, sumSnapshots } from "./metrics.ts"
 import { MetricsHttpServer } from "./metrics-http.ts";
 import { dnsSettingsFrom } from "./settings.ts";
 import { type DnsThreadData, type FromWorker, isOurs, type ToWorker } from "./worker-protocol.ts";
+import { WorkerRestarts, type WorkerRun } from "./worker-restarts.ts";
 
 export type DnsWorkerKind = "thread" | "process";
 
@@ -31,7 +32,7 @@ export type DnsWorkerKind = "thread" | "process";
 const WORKER_DEADLINE_MS = 15_000;
 
 /** One worker as the primary drives it, whatever it runs in. */
-interface WorkerHandle {
+export interface WorkerHandle {
   readonly limits: HeapLimits;
   send(message: ToWorker): void;
   onMessage(listener: (message: unknown) => void): void;
@@ -134,10 +135,17 @@ export function startDnsWorkers(options: {
   observer?: SynthesisObserver;
   /** More exposition text appended to the workers' sum (the data plane's fast path). */
   extraMetrics?: () => Promise<string>;
+  /** Starts one worker; default: a thread or a process, as `kind` says (tests pass a fake). */
+  spawn?: (limits: HeapLimits) => WorkerHandle;
+  /** When a worker that died is started again (backoff, clock); tests drive a fake clock. */
+  restarts?: WorkerRestarts;
 }): DnsWorkers {
   const { logger, observer } = options;
-  const spawn = (limits: HeapLimits) =>
-    options.kind === "thread" ? startThread(limits, logger) : startProcess(limits, logger);
+  const spawn =
+    options.spawn ??
+    ((limits: HeapLimits) =>
+      options.kind === "thread" ? startThread(limits, logger) : startProcess(limits, logger));
+  const restarts = options.restarts ?? new WorkerRestarts();
   let nextMetricsId = 0;
   const metricsWaiters = new Map<number, (snapshot: MetricsSnapshot) => void>();
   const reported = new Map<WorkerHandle, MetricsSnapshot>();
@@ -176,14 +184,14 @@ export function startDnsWorkers(options: {
       const onExit = () => {
         clearTimeout(timer);
         worker.offMessage(onMessage);
-        reject(new Error("a DNS worker exited while applying the config"));
+        reject(new WorkerExited("a DNS worker exited while applying the config"));
       };
       worker.onMessage(onMessage);
       worker.onceExit(onExit);
     });
   }
 
-  function start(limits: HeapLimits): WorkerHandle {
+  function start(limits: HeapLimits, run: WorkerRun = restarts.run()): WorkerHandle {
     const worker = spawn(limits);
     workers.add(worker);
     worker.onMessage((message: unknown) => {
@@ -206,15 +214,29 @@ export function startDnsWorkers(options: {
       workers.delete(worker);
       reported.delete(worker);
       if (stopping || retiring.delete(worker)) return;
-      logger.error({ code, signal }, "a DNS worker died; starting another");
-      const replacement = start(worker.limits);
-      if (!current) return;
-      replacement.send(configMessage(current));
-      waitFor(replacement).catch((error: unknown) =>
-        logger.error({ err: error }, "the replacement DNS worker failed"),
+      const next = restarts.schedule(run, (failures) => restart(worker, failures));
+      // One line per death; the backoff bounds how often that is.
+      logger.error(
+        { code, signal, restartInMs: next.delayMs, deathsInARow: next.failures },
+        `a DNS worker died; starting another in ${next.delayMs} ms`,
       );
     });
     return worker;
+  }
+
+  /** Starts the replacement of a worker that died, with the config and limits applied now. */
+  function restart(dead: WorkerHandle, failures: number): void {
+    if (stopping) return;
+    const limits = current ? heapLimits(current.config.cacheBytes) : dead.limits;
+    const replacement = start(limits, restarts.run(failures));
+    if (!current) return;
+    replacement.send(configMessage(current));
+    waitFor(replacement).catch((error: unknown) => {
+      // Its death is logged (with the next wait) by its own exit.
+      if (!(error instanceof WorkerExited)) {
+        logger.error({ err: error }, "the replacement DNS worker failed");
+      }
+    });
   }
 
   function stop(worker: WorkerHandle): Promise<void> {
@@ -315,6 +337,7 @@ export function startDnsWorkers(options: {
 
   async function close(): Promise<void> {
     stopping = true;
+    restarts.cancelAll();
     await metricsServer?.close();
     metricsServer = undefined;
     await Promise.all([...workers].map(stop));
@@ -328,6 +351,9 @@ export function startDnsWorkers(options: {
     close,
   };
 }
+
+/** The worker went away before it answered. */
+class WorkerExited extends Error {}
 
 export function isDnsWorker(env: NodeJS.ProcessEnv): boolean {
   return cluster.isWorker && env.NAT64_RELAY_DNS_WORKER === "1";

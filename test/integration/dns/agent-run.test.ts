@@ -132,6 +132,50 @@ describe("agent run with engine: none", () => {
     }
   });
 
+  it("--workers 2: a killed worker is started again after the wait the log names, the other answers meanwhile", async () => {
+    const port = await freePort("127.0.0.1");
+    const configPath = join(dir, "restart.yaml");
+    await writeFile(
+      configPath,
+      `${configYaml(port, [SPLIT])}\nprefix: "fd4e:2a91:7c3d:6464::/96"\n`,
+    );
+    const run = agent(["--config", configPath, "--workers", "2"]);
+    const pid = run.child.pid ?? 0;
+    /** The primary's child processes: the DNS workers (engine none runs nothing else). */
+    const children = async () =>
+      (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8"))
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    const query = () => udpQuery("127.0.0.1", port, { name: `plain.${SPLIT}`, type: "AAAA" }, 300);
+    try {
+      await eventually(query);
+      const [victim = 0, survivor = 0] = await eventually(async () => {
+        const found = await children();
+        return found.length === 2 ? found : undefined;
+      });
+      process.kill(victim, "SIGKILL");
+      const wait = await eventually(
+        async () =>
+          /a DNS worker died; starting another in (\d+) ms/.exec(run.output()) ?? undefined,
+      );
+      expect(Number(wait[1])).toBeGreaterThan(0);
+      // The survivor answers while the replacement waits and starts.
+      for (let i = 0; i < 5; i++) expect(rcodeOf((await query()).raw)).toBe(0);
+      const after = await eventually(async () => {
+        const found = await children();
+        return found.length === 2 && !found.includes(victim) ? found : undefined;
+      });
+      expect(after).toContain(survivor);
+      expect(run.output().match(/a DNS worker died/g)).toHaveLength(1);
+      run.child.kill("SIGTERM");
+      expect(await run.exit).toBe(0);
+    } finally {
+      await stopChild(run.child);
+    }
+  });
+
   for (const workers of ["1", "2"]) {
     it(`--workers ${workers}: a new cacheBytes gets new DNS workers with its heap limits, no restart, answers throughout; metricsListen moves`, async () => {
       const port = await freePort("127.0.0.1");
