@@ -1,4 +1,4 @@
-// IPv4-embedded IPv6 addresses, RFC 6052 §2.2.
+// IPv4-embedded IPv6 addresses, RFC 6052 §2.2 (docs/design.md, "RFC 6052 embedding").
 import { type Cidr, formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from "./ip.ts";
 
 /** RFC 6052 §2.2: the only prefix lengths an IPv4-embedded address may use. */

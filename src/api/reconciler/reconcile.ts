@@ -5,7 +5,8 @@
 // the device list knows it with the addresses it reported. Each relay is applied on its own, so one
 // relay's failure is drift in its status, not an abort of the others. Without a Tailscale
 // client it only plans: the report then lists the admin-console steps. Idempotent: a run on a
-// converged tailnet changes nothing.
+// converged tailnet changes nothing. Why PATCH and read-merge-write: docs/design.md,
+// "Tailscale API".
 import { formatCidr, parseCidr } from "../../core/ip.ts";
 import type { Database } from "../storage/database.ts";
 import { listRelayNodes, listRelays, type RelayNodeRecord } from "../storage/relays.ts";

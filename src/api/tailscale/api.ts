@@ -1,6 +1,6 @@
-// The part of Tailscale's API v2 the reconciler uses (docs/design.md, "Tailscale API"), as a small
-// interface with
-// a real HTTP implementation (http-client.ts) and a fake (test/fakes/tailscale-api.ts).
+// The part of Tailscale's API v2 the reconciler uses (docs/design.md, "Tailscale API"), as a
+// small interface with a real HTTP implementation (http-client.ts) and a fake
+// (test/fakes/tailscale-api.ts).
 
 export interface TailscaleDevice {
   /** Legacy numeric id. */

@@ -1,7 +1,8 @@
 // TailscaleApi over HTTP (fetch: undici on Node, the runtime's own on Workers). Retries 429, 5xx
 // and broken connections with backoff, honouring Retry-After, a bounded number of times; fails at
 // once when the API cannot be reached at all (refused, DNS, TLS, timeout: fetch-failure.ts);
-// caches OAuth tokens until shortly before they expire.
+// caches OAuth tokens until shortly before they expire. The API's shapes and limits:
+// docs/design.md, "Tailscale API".
 import { RelayError } from "../../core/errors.ts";
 import type {
   DeviceRoutes,

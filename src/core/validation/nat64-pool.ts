@@ -1,5 +1,5 @@
-// Rules for NAT64_V4_POOL: the IPv4 range tayga maps IPv6 clients into (docs/design.md, "Tailscale
-// facts").
+// Rules for NAT64_V4_POOL: the IPv4 range tayga maps IPv6 clients into. Why it must stay out of
+// 100.64.0.0/10: docs/design.md, "Tailscale facts".
 import { type Cidr, cidr, cidrsOverlap, formatCidr, parseCidr } from "../ip.ts";
 import { NEVER_FORWARDED_IPV4 } from "../special-use.ts";
 

@@ -1,5 +1,5 @@
-// Rules for NAT64_PREFIX: the IPv6 prefix AAAA answers are synthesized in (docs/design.md, "RFC
-// 6052 embedding").
+// Rules for NAT64_PREFIX: the IPv6 prefix AAAA answers are synthesized in. The facts behind
+// them: docs/design.md, "RFC 6052 embedding".
 import type { Nat64Engine } from "../config/engine.ts";
 import { type Cidr, cidr, cidrsOverlap, formatCidr, parseCidr } from "../ip.ts";
 import { isRfc6052PrefixLength } from "../rfc6052.ts";

@@ -141,6 +141,8 @@ export function checkSplitDomain(
     }
   }
   const lastLabel = name.slice(name.lastIndexOf(".") + 1);
+  // An all-digit last label works for ping and ssh, not in browsers (docs/design.md, "Tailscale
+  // facts"): a warning, not a refusal.
   if (/^[0-9]+$/.test(lastLabel)) {
     warnings.push({
       code: "numeric_last_label",

@@ -4,7 +4,7 @@
 // sized from `cacheBytes` (what the cache may hold, in the heap bytes it is estimated in) keep
 // RSS near what is really held. The limits are set where a worker is created (a thread's
 // resourceLimits, a process's flags), so a new cacheBytes gets new workers, not a restart.
-// See docs/design.md, "The agent's pipeline".
+// See docs/design.md, "DNS workers and memory".
 
 export interface HeapLimits {
   /** Cap on the old generation: the cache, the handler's state, and room to collect. */

@@ -1,6 +1,5 @@
-// docs/design.md, "DNS answer rules" as pure functions: a question under a split zone + what the
-// upstream said about
-// the real name → the answer. No I/O, no clock.
+// The answer rules (docs/design.md, "DNS answer rules") as pure functions: a question under a
+// split zone plus what the upstream said about the real name gives the answer. No I/O, no clock.
 import type { Cidr } from "../../core/ip.ts";
 import { embedValue } from "../../core/rfc6052.ts";
 import { NEVER_SYNTHESIZED_IPV4 } from "../../core/special-use.ts";
@@ -43,8 +42,9 @@ const NEVER_SYNTHESIZED = NEVER_SYNTHESIZED_IPV4.map((range) => ({
   mask: range.length === 0 ? 0 : (0xffffffff << (32 - range.length)) >>> 0,
 }));
 
-/** Whether a 32-bit IPv4 is special-use and never synthesized (docs/design.md, "DNS answer
- * rules"). */
+/**
+ * Whether a 32-bit IPv4 is special-use and never synthesized (docs/design.md, "DNS answer rules").
+ */
 export function isNeverSynthesized(ipv4: number): boolean {
   for (const range of NEVER_SYNTHESIZED) {
     if ((ipv4 & range.mask) >>> 0 === range.network) return true;

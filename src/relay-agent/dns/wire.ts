@@ -1,7 +1,7 @@
 // DNS wire format (RFC 1035 §4) for the few message shapes this server reads and writes.
 // Hand-written so the hot path neither allocates per record nor re-encodes names: every
 // owner name in an answer is a compression pointer into the question the client sent, which
-// also keeps the client's 0x20 letter case for free.
+// also keeps the client's 0x20 letter case for free (docs/design.md, "DNS answer rules").
 
 export const HEADER_LENGTH = 12;
 /** RFC 1035 §2.3.4: a name is at most 255 octets on the wire. */

@@ -19,7 +19,10 @@ export interface NftSetElement {
   readonly expiresSeconds?: number;
 }
 
-/** A base chain of any table, as doctor needs it to spot drops outside our table. */
+/**
+ * A base chain of any table, as doctor needs it to spot drops outside our table (an accept of
+ * ours does not override them: docs/design.md, "Netfilter and the host").
+ */
 export interface NftBaseChain {
   readonly family: string;
   readonly table: string;

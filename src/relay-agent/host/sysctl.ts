@@ -1,5 +1,6 @@
 // Kernel parameters behind a small interface. The real one reads and writes /proc/sys, which
-// is per network namespace for net.*: inside `ip netns exec` it changes only that namespace.
+// is per network namespace for net.*: inside `ip netns exec` it changes only that namespace
+// (docs/design.md, "Netfilter and the host").
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 

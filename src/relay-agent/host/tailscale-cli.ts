@@ -15,7 +15,10 @@ export interface TailscaleCli {
   ips(): Promise<string[]>;
   /** The routes this node advertises now (`tailscale debug prefs` → AdvertiseRoutes). */
   advertisedRoutes(): Promise<string[]>;
-  /** REPLACES the whole advertised list (`tailscale set --advertise-routes=`): merge first. */
+  /**
+   * REPLACES the whole advertised list (`tailscale set --advertise-routes=`): merge first
+   * (docs/design.md, "Tailscale facts").
+   */
   setAdvertisedRoutes(routes: readonly string[]): Promise<void>;
   /** `tailscale status --json`, parsed. */
   status(): Promise<Record<string, unknown>>;
@@ -29,7 +32,10 @@ export const TailscalePrefs = z.looseObject({
   AdvertiseRoutes: z.array(z.string()).nullish(),
 });
 
-/** `tailscale status --json`: an object; the doctor reads Self.HostName and Self.PrimaryRoutes. */
+/**
+ * `tailscale status --json`: an object; the doctor reads Self.HostName and Self.PrimaryRoutes
+ * (what they mean: docs/design.md, "Tailscale facts").
+ */
 export const TailscaleStatus = z.looseObject({
   Self: z
     .looseObject({

@@ -1,5 +1,6 @@
 // Who this relay node is on the tailnet, from `tailscale status --json` (Self): the stable node
-// id, the host name and the Tailscale addresses the API cross-checks against its device list.
+// id, the host name and the Tailscale addresses the API cross-checks against its device list
+// (the fields: docs/design.md, "Tailscale facts").
 import { z } from "zod";
 import type { TailscaleCli } from "../host/tailscale-cli.ts";
 

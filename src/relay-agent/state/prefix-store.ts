@@ -22,7 +22,8 @@ export async function readKeptPrefix(stateDir: string): Promise<string | undefin
 
 /**
  * The kept prefix, generating an RFC 4193 ULA /96 from 5 random bytes (the global ID) the
- * first time. Written atomically, so a crash never leaves half a prefix.
+ * first time (why a ULA: docs/design.md, "RFC 6052 embedding"). Written atomically, so a crash
+ * never leaves half a prefix.
  */
 export async function loadOrCreatePrefix(
   stateDir: string,
