@@ -1,6 +1,7 @@
 // From a decoded Slack request to a command or button handler: split the words, check the
 // bot's own rules (channel, allowed users), run, and turn any error into an ephemeral reply.
-// Called after the transport has acknowledged the request (Slack's 3-second limit).
+// Called after the transport has acknowledged the request, within Slack's 3 seconds
+// (docs/slack.md, "Security").
 import { isRelayError } from "../core/errors.ts";
 import type { SlackActor } from "./backend/backend.ts";
 import type { Bot } from "./bot.ts";
