@@ -2,6 +2,7 @@
 // /etc/nat64-relay/, state under /var/lib/nat64-relay/.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { asAgentError, describeError } from "../errors.ts";
 import { realExec } from "../host/exec.ts";
 import { OfflineSystemd, RealSystemd, type Systemd } from "../host/systemd.ts";
 import { installAgent } from "../install/install.ts";
@@ -58,10 +59,18 @@ export async function installCommand(
     });
     for (const line of report.done) console.log(`✔ ${line}`);
     for (const line of report.kept) console.warn(`warning: ${line}`);
-    console.log("installed; `nat64-relay agent uninstall` removes it again.");
+    if (report.failed) {
+      console.error(`install failed: ${report.failed}; run it again once that is fixed`);
+      return 1;
+    }
+    console.log(
+      report.done.length
+        ? "installed; `nat64-relay agent uninstall` removes it again."
+        : "already installed as asked: nothing to change.",
+    );
     return 0;
   } catch (error) {
-    console.error(`install failed: ${(error as Error).message}`);
+    console.error(`install failed: ${describeError(asAgentError(error))}`);
     return 1;
   }
 }

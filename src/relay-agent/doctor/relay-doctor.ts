@@ -1,7 +1,6 @@
 // `nat64-relay agent doctor`: the seed's verification checklist, run on the relay, each failure
 // mapped to its cause and fix.
 
-import { readFile } from "node:fs/promises";
 import type { ResolvedRelayConfig } from "../../core/config/resolved-relay-config.ts";
 import { formatHostPort, parseHostPort } from "../../core/host-port.ts";
 import { cidr } from "../../core/ip.ts";
@@ -9,7 +8,6 @@ import { extract } from "../../core/rfc6052.ts";
 import { includesCidr } from "../host/cidr-text.ts";
 import type { NftCounter } from "../host/nftables.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { UNIT_NAME } from "../host/paths.ts";
 import type { Systemd } from "../host/systemd.ts";
 import { COUNTERS, NFT_FAMILY, NFT_TABLE } from "../nat64/nft-ruleset.ts";
 import { ADVERTISED_CHECK_ID } from "../resources/advertised-routes.ts";
@@ -17,6 +15,7 @@ import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { planHealth } from "../resources/plan.ts";
 import { EMPTY_RECORD, readRecord } from "../resources/record.ts";
+import { unitHealth } from "../resources/unit/unit-health.ts";
 import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
 import type { DnsProbe, DnsProbeResult } from "./dns-probe.ts";
@@ -206,46 +205,6 @@ async function approvalCheck(
 }
 
 /**
- * Enabled when `agent install` put it there; an agent the operator runs by hand (no install
- * record) is not a failure, only worth a warning: nothing starts it after a reboot.
- */
-async function unitCheck(deps: RelayDoctorDeps): Promise<CheckResult> {
-  const title = `${UNIT_NAME} enabled`;
-  const enabled = await deps.systemd.isEnabled(UNIT_NAME).then(
-    (value) => value,
-    (error: Error) => error,
-  );
-  if (enabled === true) return pass("unit", title, "enabled");
-  if (enabled instanceof Error) {
-    return warn(
-      "unit",
-      title,
-      `cannot check: ${enabled.message}`,
-      "check `systemctl is-enabled nat64-relay-agent`",
-    );
-  }
-  const installed = await readFile(deps.paths.installRecord, "utf8").then(
-    () => true,
-    () => false,
-  );
-  if (!installed) {
-    return warn(
-      "unit",
-      title,
-      "not installed as a service (no `agent install` here): the agent runs only as long as you run it",
-      "run `nat64-relay agent install` to start it at boot",
-    );
-  }
-  return fail(
-    "unit",
-    title,
-    "not enabled",
-    "after a reboot nothing starts the agent",
-    "run `nat64-relay agent install`",
-  );
-}
-
-/**
  * The host part: every data-plane resource's plan toward the config, with the record of what
  * apply added (so leftovers of an earlier config show too). The same plans `agent apply` makes:
  * a resource whose plan is empty passes, one with changes fails naming what differs.
@@ -379,14 +338,16 @@ export async function runRelayDoctor(deps: RelayDoctorDeps): Promise<CheckResult
   const node = await nodeView(deps);
   const dns = await dnsChecks(deps, probeChoice(deps, node), probeServer(deps, node));
   const host = await hostChecks(deps, desired);
+  // The unit's line is the plan `agent install` would make for it (resources/unit/).
+  const unit = await unitHealth({ paths: deps.paths, systemd: deps.systemd });
   // A check a host resource answers for replaces the doctor's own look at the same thing.
-  const answered = new Set(host.map((check) => check.id));
+  const answered = new Set([...unit, ...host].map((check) => check.id));
   const unless = (check: CheckResult | undefined) =>
     check && !answered.has(check.id) ? [check] : [];
   const checks = [
     listenCheck(deps.config.listen, node.tailscaleIps),
     ...dns.checks,
-    ...unless(await unitCheck(deps)),
+    ...unit,
     ...host,
   ];
   checks.push(...unless(await approvalCheck(deps, host)));

@@ -1,25 +1,28 @@
-// `agent install` / `agent uninstall`: write the unit, the config and state directories, and a
-// record of exactly what was added, so uninstall removes that and nothing else. Like dpkg's
-// conffiles, the record keeps a hash of each file as written: a file the operator edited since is
-// theirs, so neither a reinstall nor an uninstall replaces it (only `uninstall --purge` removes it).
-import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+// `agent install` / `agent uninstall`: the desired install (the unit, the config, the agent token,
+// the config and state directories, the unit enabled) applied through the install's host
+// resources (resources/unit/), and the empty install applied on uninstall. The record keeps a
+// hash of each file as written, like dpkg's conffiles: a file the operator edited since is theirs,
+// so neither a reinstall nor an uninstall replaces it (only `uninstall --purge` removes it).
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
+import { AgentError } from "../errors.ts";
 import type { HostPaths } from "../host/paths.ts";
-import { UNIT_NAME } from "../host/paths.ts";
 import type { Systemd } from "../host/systemd.ts";
+import {
+  type DesiredFile,
+  type DesiredInstall,
+  emptyInstall,
+} from "../resources/unit/desired-install.ts";
+import type { KeptFile } from "../resources/unit/file-ownership.ts";
+import type { InstallHost } from "../resources/unit/install-family.ts";
+import { applyInstallPlan, planInstall } from "../resources/unit/install-plan.ts";
+import { readInstallRecord, saveInstallRecord } from "../resources/unit/install-record.ts";
 import { DEFAULT_STATE_DIR } from "../state/prefix-store.ts";
 import { renderUnit } from "./unit.ts";
 
-export interface InstallRecord {
-  /** Files install created (never files that were there before). */
-  readonly files: readonly string[];
-  /** SHA-256 (hex) of each file's content as install wrote it; absent in records before hashes. */
-  readonly hashes?: Readonly<Record<string, string>>;
-  /** Directories install created, outermost first. */
-  readonly dirs: readonly string[];
-  readonly unitEnabled: boolean;
-}
+export type { KeptFile } from "../resources/unit/file-ownership.ts";
+export type { InstallRecord } from "../resources/unit/install-record.ts";
+export { readInstallRecord } from "../resources/unit/install-record.ts";
 
 export interface InstallOptions {
   readonly paths: HostPaths;
@@ -38,186 +41,115 @@ export interface InstallOptions {
 
 export interface InstallReport {
   readonly done: string[];
+  /** The operator's files install left as they are, and why. */
   readonly kept: string[];
+  /** The step that failed, in one line; what ran before it is done and recorded. */
+  readonly failed?: string;
 }
 
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
-
-/** Creates each missing directory on the way to `path`, returning the ones it created. */
-async function makeDirs(path: string): Promise<string[]> {
-  const missing: string[] = [];
-  let current = path;
-  while (!(await exists(current))) {
-    missing.unshift(current);
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  for (const dir of missing) await mkdir(dir);
-  return missing;
-}
+export const AGENT_TOKEN_FILE = "agent-token";
 
 /** The path the running host sees, for a path under a test root. */
 function onHost(paths: HostPaths, path: string): string {
   return `/${relative(paths.root, path)}`;
 }
 
-export async function readInstallRecord(path: string): Promise<InstallRecord | undefined> {
+/** The config to copy: its text, and its mode (as cp keeps it: one holding secrets stays private). */
+async function readSourceConfig(path: string): Promise<{ text: string; mode: number }> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as InstallRecord;
-  } catch {
-    return undefined;
-  }
-}
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-/** Path → hash of the content install wrote ("" when an older record has no hash). */
-type OwnedFiles = Map<string, string>;
-
-function ownedFiles(record: InstallRecord | undefined): OwnedFiles {
-  return new Map((record?.files ?? []).map((file) => [file, record?.hashes?.[file] ?? ""]));
-}
-
-async function readIfThere(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
+    const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
+    return { text, mode: info.mode & 0o777 };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    throw new AgentError(
+      "invalid_config",
+      `cannot read the config to install, ${path}: ${(error as Error).message.split("\n")[0]}; pass --config FILE`,
+    );
   }
 }
 
-/** Who a file on disk belongs to: nobody yet, install (as written), or the operator. */
-async function ownership(
-  path: string,
-  owned: OwnedFiles,
-): Promise<{ state: "absent" | "ours" | "edited" | "foreign"; text?: string }> {
-  const text = await readIfThere(path);
-  if (text === undefined) return { state: "absent" };
-  if (!owned.has(path)) return { state: "foreign", text };
-  return { state: owned.get(path) === sha256(text) ? "ours" : "edited", text };
-}
-
-interface Placement {
-  readonly owned: OwnedFiles;
-  readonly done: string[];
-  readonly kept: string[];
-}
-
-/**
- * Writes `text` to `path` unless the file there is the operator's: one install did not write,
- * or one it wrote and the operator edited since. Those are kept, with the reason.
- */
-async function placeFile(
-  path: string,
-  text: string,
-  into: Placement,
-  how: { done: string; foreign: string; mode?: number },
-): Promise<void> {
-  const { state, text: current } = await ownership(path, into.owned);
-  if (current === text) return;
-  if (state === "foreign") {
-    into.kept.push(how.foreign);
-    return;
-  }
-  if (state === "edited") {
-    into.kept.push(`${path} was edited since install wrote it: kept`);
-    return;
-  }
-  await writeFile(path, text, how.mode === undefined ? {} : { mode: how.mode });
-  if (how.mode !== undefined) await chmod(path, how.mode);
-  into.owned.set(path, sha256(text));
-  into.done.push(how.done);
-}
-
-async function writeInstallRecord(path: string, record: InstallRecord): Promise<void> {
-  await writeFile(path, `${JSON.stringify(record, null, 2)}\n`);
-}
-
-export async function installAgent(options: InstallOptions): Promise<InstallReport> {
-  const { paths, systemd } = options;
-  const previous = await readInstallRecord(paths.installRecord);
-  const into: Placement = { owned: ownedFiles(previous), done: [], kept: [] };
-  const dirs = [...(previous?.dirs ?? [])];
-  for (const dir of [paths.etcDir, paths.stateDir, dirname(paths.unitFile)]) {
-    const created = await makeDirs(dir);
-    dirs.push(...created.filter((d) => !dirs.includes(d)));
-    if (created.length) into.done.push(`created ${created.join(", ")}`);
-  }
-  const configPath = join(paths.etcDir, "relay.yaml");
-  if (options.managed) {
-    await installManagedFiles(options.managed, paths, configPath, !options.sourceConfig, into);
-  }
-  if (options.sourceConfig && resolve(options.sourceConfig) !== resolve(configPath)) {
-    await placeFile(configPath, await readFile(options.sourceConfig, "utf8"), into, {
-      done: `installed ${options.sourceConfig} as ${configPath}`,
-      foreign: `${configPath} exists and differs from ${options.sourceConfig}: kept`,
-      // As cp would: a config holding secrets stays as private as its source.
-      mode: (await stat(options.sourceConfig)).mode & 0o777,
-    });
-  }
-  const customStateDir = paths.stateDir !== join(paths.root, DEFAULT_STATE_DIR);
-  const unit = renderUnit({
-    launcher: options.launcher,
-    configPath: onHost(paths, configPath),
-    ...(customStateDir ? { stateDir: onHost(paths, paths.stateDir) } : {}),
-  });
-  await placeFile(paths.unitFile, unit, into, {
-    done: `wrote ${paths.unitFile}`,
-    foreign: `${paths.unitFile} exists and was not written by install: kept`,
-  });
-  await systemd.daemonReload();
-  const wasEnabled = await systemd.isEnabled(UNIT_NAME);
-  await systemd.enable(UNIT_NAME, options.start);
-  into.done.push(`enabled ${UNIT_NAME}${options.start ? " and started it" : ""}`);
-  await writeInstallRecord(paths.installRecord, {
-    files: [...into.owned.keys()],
-    hashes: Object.fromEntries(into.owned),
-    dirs,
-    unitEnabled: (previous?.unitEnabled ?? false) || !wasEnabled,
-  });
-  return { done: into.done, kept: into.kept };
-}
-
-export const AGENT_TOKEN_FILE = "agent-token";
-
-/**
- * Writes what managed mode needs: the agent token (0600, replaced when install wrote the old one,
- * kept with a warning when the operator did) and, when no config is there or given, the local
- * file `api:` + `tokenFile:`. Each file install creates goes into the record.
- */
-async function installManagedFiles(
+/** What managed mode writes: the token and, when no config is given, the local file naming the API. */
+function managedFiles(
   managed: { apiUrl: string; token: string },
   paths: HostPaths,
   configPath: string,
   writeLocalFile: boolean,
-  into: Placement,
-): Promise<void> {
+): DesiredFile[] {
   const tokenPath = join(paths.etcDir, AGENT_TOKEN_FILE);
-  await placeFile(tokenPath, `${managed.token}\n`, into, {
-    done: `wrote the agent token to ${tokenPath} (0600)`,
-    foreign: `${tokenPath} exists and was not written by install: kept`,
-    mode: 0o600,
-  });
-  if (!writeLocalFile) return;
-  const local = `# Managed mode: the relay's config comes from the API (docs/managed.md).\napi: ${managed.apiUrl}\ntokenFile: ${onHost(paths, tokenPath)}\n`;
-  await placeFile(configPath, local, into, {
-    done: `wrote ${configPath} (managed: ${managed.apiUrl})`,
-    foreign: `${configPath} exists: kept (for managed mode it needs api: ${managed.apiUrl})`,
-  });
+  const files: DesiredFile[] = [
+    {
+      path: tokenPath,
+      text: `${managed.token}\n`,
+      mode: 0o600,
+      written: `wrote the agent token to ${tokenPath} (0600)`,
+      keptForeign: `${tokenPath} exists and was not written by install: kept`,
+    },
+  ];
+  if (writeLocalFile) {
+    files.push({
+      path: configPath,
+      text: `# Managed mode: the relay's config comes from the API (docs/managed.md).\napi: ${managed.apiUrl}\ntokenFile: ${onHost(paths, tokenPath)}\n`,
+      written: `wrote ${configPath} (managed: ${managed.apiUrl})`,
+      keptForeign: `${configPath} exists: kept (for managed mode it needs api: ${managed.apiUrl})`,
+    });
+  }
+  return files;
 }
 
-/** A file uninstall left in place, and why. */
-export interface KeptFile {
-  readonly path: string;
-  readonly reason: string;
-  /** For a file install wrote: its hash as written, for the record a later `--purge` reads. */
-  readonly hash?: string;
+/** The installed state these options ask for. */
+export async function desiredInstall(options: InstallOptions): Promise<DesiredInstall> {
+  const { paths } = options;
+  const configPath = join(paths.etcDir, "relay.yaml");
+  const files: DesiredFile[] = options.managed
+    ? managedFiles(options.managed, paths, configPath, !options.sourceConfig)
+    : [];
+  if (options.sourceConfig && resolve(options.sourceConfig) !== resolve(configPath)) {
+    const source = await readSourceConfig(options.sourceConfig);
+    files.push({
+      path: configPath,
+      text: source.text,
+      mode: source.mode,
+      written: `installed ${options.sourceConfig} as ${configPath}`,
+      keptForeign: `${configPath} exists and differs from ${options.sourceConfig}: kept`,
+    });
+  }
+  const customStateDir = paths.stateDir !== join(paths.root, DEFAULT_STATE_DIR);
+  files.push({
+    path: paths.unitFile,
+    text: renderUnit({
+      launcher: options.launcher,
+      configPath: onHost(paths, configPath),
+      ...(customStateDir ? { stateDir: onHost(paths, paths.stateDir) } : {}),
+    }),
+    written: `wrote ${paths.unitFile}`,
+    keptForeign: `${paths.unitFile} exists and was not written by install: kept`,
+  });
+  return {
+    files,
+    // The state directory first: install.json, saved after each step, lives there.
+    dirs: [paths.stateDir, paths.etcDir, dirname(paths.unitFile)],
+    service: { enabled: true, started: options.start },
+    purge: false,
+  };
+}
+
+/** Plans toward `desired` from install.json and applies it, saving install.json after each step. */
+async function applyInstall(host: InstallHost, desired: DesiredInstall) {
+  const record = await readInstallRecord(host.paths.installRecord);
+  const plan = await planInstall(desired, host, record);
+  const applied = await applyInstallPlan(plan, record, (next) =>
+    saveInstallRecord(host.paths.installRecord, next),
+  );
+  return { plan, applied, record };
+}
+
+export async function installAgent(options: InstallOptions): Promise<InstallReport> {
+  const host = { paths: options.paths, systemd: options.systemd };
+  const { plan, applied } = await applyInstall(host, await desiredInstall(options));
+  return {
+    done: applied.done.map((change) => change.done),
+    kept: [...plan.warnings],
+    ...(applied.failure ? { failed: applied.failure.message } : {}),
+  };
 }
 
 export interface UninstallReport {
@@ -227,58 +159,31 @@ export interface UninstallReport {
 }
 
 /**
- * Removes what the install record lists, and the record; directories only when they are empty by
- * then (all of them stay when a file is kept). A file the operator edited since install wrote it
- * is kept unless `purge`: the caller records it again (keepResidue) so a later `--purge` still
- * finds it.
+ * Applies the empty install: stops and disables the unit if install enabled it, removes the files
+ * install wrote, then install.json and the directories install created that are empty by then. A
+ * file the operator edited since install wrote it is kept unless `purge`, and with it the record
+ * and every directory (the caller adds what else it keeps, keepResidue), so a later `--purge`
+ * still finds them.
  */
 export async function uninstallAgent(options: {
   paths: HostPaths;
   systemd: Systemd;
   purge?: boolean;
 }): Promise<UninstallReport> {
-  const { paths, systemd } = options;
-  const record = await readInstallRecord(paths.installRecord);
-  const report: UninstallReport = { done: [], failed: [], kept: [] };
-  if (!record) return report;
-  if (record.unitEnabled) {
-    try {
-      await systemd.disable(UNIT_NAME);
-      report.done.push(`stopped and disabled ${UNIT_NAME}`);
-    } catch (error) {
-      report.failed.push(`disable ${UNIT_NAME}: ${(error as Error).message}`);
-    }
-  }
-  const owned = ownedFiles(record);
-  for (const [file, hash] of owned) {
-    const { state } = await ownership(file, owned);
-    if (state === "absent") continue;
-    if (state === "edited" && !options.purge) {
-      report.kept.push({
-        path: file,
-        hash,
-        reason: hash
-          ? "edited since install wrote it"
-          : "written by an older install that recorded no hash, so it may have been edited",
-      });
-      continue;
-    }
-    await rm(file, { force: true });
-    report.done.push(`removed ${file}`);
-  }
-  await rm(paths.installRecord, { force: true });
-  await systemd.daemonReload().catch(() => {});
-  // A kept file keeps its directories; the caller removes them with the residue in mind.
-  if (report.kept.length) return report;
-  for (const dir of [...record.dirs].reverse()) {
-    const removed = await rmdir(dir).then(
-      () => true,
-      () => false,
-    );
-    if (removed) report.done.push(`removed ${dir}`);
-  }
-  return report;
+  const host = { paths: options.paths, systemd: options.systemd };
+  const { plan, applied } = await applyInstall(host, emptyInstall(options.purge === true));
+  return {
+    done: applied.done.map((change) => change.done),
+    failed: applied.failure ? [applied.failure.message] : [],
+    kept: [...plan.kept],
+  };
 }
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * After an uninstall that kept something: a record of the kept files and of the directories the
@@ -296,7 +201,7 @@ export async function keepResidue(
   for (const dir of [...new Set(createdDirs)].sort((a, b) => a.length - b.length)) {
     if (await exists(dir)) dirs.push(dir);
   }
-  await writeInstallRecord(paths.installRecord, {
+  await saveInstallRecord(paths.installRecord, {
     files: files.map((file) => file.path),
     hashes: Object.fromEntries(files.map((file) => [file.path, file.hash ?? ""])),
     dirs,

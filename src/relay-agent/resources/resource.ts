@@ -18,7 +18,8 @@ export type ChangeArea =
   | "tayga"
   | "jool"
   | "tailscale"
-  | "bpf";
+  | "bpf"
+  | "systemd";
 
 /**
  * What a change means for the rest of the agent, so callers switch on a type and never parse
@@ -40,29 +41,48 @@ export type ChangeEffect =
   /** An accelerator's program was taken off: the translator alone carries the traffic. */
   | "accelerator-detached";
 
-export interface Change {
+/**
+ * The types one family of host resources shares: what it plans toward, the record of what it
+ * added, the host it changes and its changes' effects. The data plane's are the defaults; the
+ * systemd unit and the files `agent install` writes are a family of their own (resources/unit/).
+ */
+export interface ResourceFamily {
+  readonly desired: unknown;
+  readonly record: unknown;
+  readonly host: unknown;
+  readonly effect: string;
+}
+
+export interface DataPlaneFamily {
+  readonly desired: DesiredDataPlane;
+  readonly record: DataPlaneRecord;
+  readonly host: DataPlaneHost;
+  readonly effect: ChangeEffect;
+}
+
+export interface Change<F extends ResourceFamily = DataPlaneFamily> {
   /** The resource that planned it (`tun`, `nft-table`, ...). */
   readonly resource: string;
   readonly area: ChangeArea;
   /** For people only: never decide anything on it. */
   readonly summary: string;
-  readonly effects: readonly ChangeEffect[];
+  readonly effects: readonly F["effect"][];
   /** What differs on the host that this change would fix, as `agent doctor` reports it. */
   readonly drift: Drift;
   /** True when it undoes something we added: undos run first, in reverse resource order. */
   readonly undo: boolean;
   /** Makes the change and returns the record with what it added (or removed) noted. */
-  readonly run: (record: DataPlaneRecord) => Promise<DataPlaneRecord>;
+  readonly run: (record: F["record"]) => Promise<F["record"]>;
   /**
    * Only for a change the relay works without (an accelerator's): after it ran, why it did not
    * take effect, read off the record it returned; undefined when it did. The apply goes on, says
    * the reason as a warning and does not count the change as done.
    */
-  readonly declined?: (after: DataPlaneRecord) => string | undefined;
+  readonly declined?: (after: F["record"]) => string | undefined;
 }
 
-export interface ResourcePlan {
-  readonly changes: readonly Change[];
+export interface ResourcePlan<F extends ResourceFamily = DataPlaneFamily> {
+  readonly changes: readonly Change<F>[];
   /**
    * The doctor checks this resource answers for in this desired state: each passes when no
    * change names it (a change may also name one to report a leftover).
@@ -77,10 +97,10 @@ export interface ResourcePlan {
   readonly findings?: readonly Drift[];
 }
 
-export interface ObserveContext {
-  readonly desired: DesiredDataPlane;
-  readonly record: DataPlaneRecord;
-  readonly host: DataPlaneHost;
+export interface ObserveContext<F extends ResourceFamily = DataPlaneFamily> {
+  readonly desired: F["desired"];
+  readonly record: F["record"];
+  readonly host: F["host"];
 }
 
 /**
@@ -89,22 +109,22 @@ export interface ObserveContext {
  * captured by the changes' `run`. Every change a plan makes toward a desired state has its undo
  * in the plan toward one without it.
  */
-export interface HostResource<Observed = unknown> {
+export interface HostResource<Observed = unknown, F extends ResourceFamily = DataPlaneFamily> {
   readonly name: string;
-  observe(context: ObserveContext): Promise<Observed>;
+  observe(context: ObserveContext<F>): Promise<Observed>;
   plan(
-    desired: DesiredDataPlane,
+    desired: F["desired"],
     observed: Observed,
-    record: DataPlaneRecord,
-    host: DataPlaneHost,
-  ): ResourcePlan;
+    record: F["record"],
+    host: F["host"],
+  ): ResourcePlan<F>;
 }
 
-export const planned = (
+export const planned = <F extends ResourceFamily = DataPlaneFamily>(
   checks: readonly HealthCheck[],
-  changes: readonly Change[],
+  changes: readonly Change<F>[],
   warnings: readonly string[] = [],
   findings: readonly Drift[] = [],
-): ResourcePlan => ({ changes, checks, warnings, ...(findings.length ? { findings } : {}) });
+): ResourcePlan<F> => ({ changes, checks, warnings, ...(findings.length ? { findings } : {}) });
 
 export const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
