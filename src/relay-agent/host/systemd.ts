@@ -17,6 +17,8 @@ export interface Systemd {
   isEnabled(unit: string): Promise<boolean>;
   /** Whether the unit runs now; rejects when systemctl cannot tell. */
   isActive(unit: string): Promise<boolean>;
+  /** The unit file changed on disk since systemd read it (`NeedDaemonReload`). */
+  needsReload(unit: string): Promise<boolean>;
 }
 
 /**
@@ -72,6 +74,16 @@ export class RealSystemd implements Systemd {
       `systemctl is-active ${unit} exited with status ${status} (is systemd running here?)`,
     );
   }
+
+  async needsReload(unit: string): Promise<boolean> {
+    const { stdout } = await this.exec("systemctl", [
+      "show",
+      "--property=NeedDaemonReload",
+      "--value",
+      unit,
+    ]);
+    return stdout.trim() === "yes";
+  }
 }
 
 /** systemd under a directory that is not "/": enabling is the WantedBy symlink, nothing runs. */
@@ -111,6 +123,11 @@ export class OfflineSystemd implements Systemd {
   }
 
   async isActive(): Promise<boolean> {
+    return false;
+  }
+
+  /** No systemd reads the unit files under a test root. */
+  async needsReload(): Promise<boolean> {
     return false;
   }
 }

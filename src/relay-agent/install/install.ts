@@ -57,8 +57,8 @@ function onHost(paths: HostPaths, path: string): string {
 /** The config to copy: its text, and its mode (as cp keeps it: one holding secrets stays private). */
 async function readSourceConfig(path: string): Promise<{ text: string; mode: number }> {
   try {
-    const [text, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
-    return { text, mode: info.mode & 0o777 };
+    const text = await readFile(path, "utf8");
+    return { text, mode: (await stat(path)).mode & 0o777 };
   } catch (error) {
     throw new AgentError(
       "invalid_config",

@@ -2,11 +2,11 @@
 // generates, the agent token, and the directories it had to create. A file install wrote and
 // nobody edited is replaced or removed; one the operator edited is kept (until `--purge`), and
 // so is one install did not write.
-import { chmod, mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
-import { type HealthCheck, leftover } from "../health-check.ts";
+import { readdir, readFile } from "node:fs/promises";
+import { UNIT_NAME } from "../../host/paths.ts";
 import { missingDirs } from "../record.ts";
 import { unique } from "../resource.ts";
-import { type DesiredFile, type DesiredInstall, isEmptyInstall } from "./desired-install.ts";
+import { type DesiredInstall, isEmptyInstall } from "./desired-install.ts";
 import { type KeptFile, keptEdited, ownership } from "./file-ownership.ts";
 import type {
   InstallChange,
@@ -14,7 +14,16 @@ import type {
   InstallResource,
   InstallResourcePlan,
 } from "./install-family.ts";
-import { type InstallRecord, NO_INSTALL_YET, sha256 } from "./install-record.ts";
+import {
+  createDirs,
+  daemonReload,
+  forgetInstall,
+  recordInstall,
+  removeDir,
+  removeFileChange,
+  writeFileChange,
+} from "./install-file-changes.ts";
+import type { InstallRecord } from "./install-record.ts";
 
 export interface ObservedInstallFiles {
   /** Content by path (undefined: absent) of every file desired or recorded. */
@@ -23,17 +32,12 @@ export interface ObservedInstallFiles {
   readonly missing: Readonly<Record<string, readonly string[]>>;
   /** What each recorded directory holds (undefined: gone); read for the empty install only. */
   readonly entries: Readonly<Record<string, readonly string[] | undefined>>;
+  /**
+   * systemd has not read the unit file as it is on disk (a reload after the last write failed),
+   * asked only when the unit file is install's concern.
+   */
+  readonly unreadUnitFile: boolean;
 }
-
-/** What the writes answer for; the doctor does not list it (it has no copy of the inputs). */
-const INSTALL_FILES_CHECK: HealthCheck = {
-  id: "install-files",
-  title: "the files `agent install` writes",
-  fix: "run `nat64-relay agent install`",
-  healthy: "as install wrote them",
-};
-
-const orNew = (record: InstallRecord | undefined) => record ?? NO_INSTALL_YET;
 
 async function readText(path: string): Promise<string | undefined> {
   try {
@@ -51,134 +55,6 @@ async function entriesOf(dir: string): Promise<string[] | undefined> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-}
-
-function createDirs(chain: readonly string[]): InstallChange {
-  return {
-    resource: "install-files",
-    area: "file",
-    summary: `create ${chain.join(", ")}`,
-    done: `created ${chain.join(", ")}`,
-    drift: { check: INSTALL_FILES_CHECK, detail: `${chain.at(-1)} missing` },
-    effects: [],
-    undo: false,
-    run: async (record) => {
-      for (const dir of chain) await mkdir(dir, { recursive: true });
-      const base = orNew(record);
-      return { ...base, dirs: unique([...base.dirs, ...chain]) };
-    },
-  };
-}
-
-function writeFileChange(
-  file: DesiredFile,
-  found: string | undefined,
-  unit: boolean,
-): InstallChange {
-  return {
-    resource: "install-files",
-    area: "file",
-    summary: `write ${file.path}`,
-    done: file.written,
-    drift: {
-      check: INSTALL_FILES_CHECK,
-      detail: `${file.path} ${found === undefined ? "missing" : "differs"}`,
-    },
-    effects: unit ? ["unit-file-changed"] : [],
-    undo: false,
-    run: async (record) => {
-      await writeFile(file.path, file.text, file.mode === undefined ? {} : { mode: file.mode });
-      // writeFile's mode applies only to a new file (and through the umask).
-      if (file.mode !== undefined) await chmod(file.path, file.mode);
-      const base = orNew(record);
-      return {
-        ...base,
-        files: unique([...base.files, file.path]),
-        hashes: { ...base.hashes, [file.path]: sha256(file.text) },
-      };
-    },
-  };
-}
-
-function removeFileChange(path: string, unit: boolean): InstallChange {
-  return {
-    resource: "install-files",
-    area: "file",
-    summary: `remove ${path}`,
-    done: `removed ${path}`,
-    drift: leftover(`${path} left over`),
-    effects: unit ? ["unit-file-changed"] : [],
-    undo: true,
-    run: async (record) => {
-      await rm(path, { force: true });
-      if (!record) return record;
-      const { [path]: _removed, ...hashes } = record.hashes ?? {};
-      return { ...record, files: record.files.filter((file) => file !== path), hashes };
-    },
-  };
-}
-
-function daemonReload(host: InstallHost, undo: boolean): InstallChange {
-  return {
-    resource: "install-files",
-    area: "systemd",
-    summary: "systemctl daemon-reload",
-    done: "reloaded systemd's unit files",
-    drift: { check: INSTALL_FILES_CHECK, detail: "systemd has not read the unit file" },
-    effects: ["daemon-reloaded"],
-    undo,
-    run: async (record) => {
-      await host.systemd.daemonReload();
-      return record;
-    },
-  };
-}
-
-/** The install record, when no other change writes it: it says `agent install` ran here. */
-function recordInstall(host: InstallHost): InstallChange {
-  return {
-    resource: "install-files",
-    area: "file",
-    summary: `record the install in ${host.paths.installRecord}`,
-    done: `recorded the install in ${host.paths.installRecord}`,
-    drift: { check: INSTALL_FILES_CHECK, detail: `${host.paths.installRecord} missing` },
-    effects: [],
-    undo: false,
-    run: async (record) => orNew(record),
-  };
-}
-
-/** Nothing of install's is kept: the record goes (saving undefined removes install.json). */
-function forgetInstall(host: InstallHost): InstallChange {
-  return {
-    resource: "install-files",
-    area: "file",
-    summary: `remove ${host.paths.installRecord}`,
-    done: `removed ${host.paths.installRecord}`,
-    drift: leftover(`${host.paths.installRecord} left over`),
-    effects: [],
-    undo: true,
-    run: async () => undefined,
-  };
-}
-
-function removeDir(dir: string): InstallChange {
-  return {
-    resource: "install-files",
-    area: "file",
-    summary: `remove ${dir}`,
-    done: `removed ${dir}`,
-    drift: leftover(`${dir} left over`),
-    effects: [],
-    undo: true,
-    run: async (record) => {
-      // Something put there since the plan was made stays, with its directory.
-      await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT" && error.code !== "ENOTEMPTY") throw error;
-      });
-      return record;
-    },
-  };
 }
 
 /**
@@ -205,6 +81,9 @@ function emptiedDirs(
   return emptied;
 }
 
+const needsReload = (changes: readonly InstallChange[], observed: ObservedInstallFiles) =>
+  observed.unreadUnitFile || changes.some((change) => change.effects.includes("unit-file-changed"));
+
 function planTowardInstalled(
   desired: DesiredInstall,
   observed: ObservedInstallFiles,
@@ -228,9 +107,7 @@ function planTowardInstalled(
       warnings.push(`${file.path} was edited since install wrote it: kept`);
     else changes.push(writeFileChange(file, found, file.path === host.paths.unitFile));
   }
-  if (changes.some((change) => change.effects.includes("unit-file-changed"))) {
-    changes.push(daemonReload(host, false));
-  }
+  if (needsReload(changes, observed)) changes.push(daemonReload(host, false));
   if (!record && changes.length === 0) changes.push(recordInstall(host));
   return { changes, checks: [], warnings, kept: [] };
 }
@@ -255,22 +132,23 @@ function planTowardEmpty(
     removed.add(path);
     changes.push(removeFileChange(path, path === host.paths.unitFile));
   }
-  if (changes.some((change) => change.effects.includes("unit-file-changed"))) {
-    changes.push(daemonReload(host, true));
-  }
+  if (needsReload(changes, observed)) changes.push(daemonReload(host, true));
   // A kept file keeps the record and every directory it lists, so a later `--purge` finds them.
   if (kept.length === 0) {
-    changes.push(forgetInstall(host));
-    const dirs = emptiedDirs(record, observed.entries, removed, host.paths.installRecord);
-    changes.push(...dirs.map(removeDir));
+    const recordPath = host.paths.installRecord;
+    const emptied = emptiedDirs(record, observed.entries, removed, recordPath);
+    const holdsRecord = (dir: string) => recordPath.startsWith(`${dir}/`);
+    changes.push(...emptied.filter((dir) => !holdsRecord(dir)).map(removeDir));
+    changes.push(forgetInstall(host, emptied.filter(holdsRecord)));
   }
   return { changes, checks: [], warnings: [], kept };
 }
 
 export const installFilesResource = {
   name: "install-files",
-  async observe({ desired, record }) {
+  async observe({ desired, record, host }) {
     const paths = unique([...desired.files.map((file) => file.path), ...(record?.files ?? [])]);
+    const unitFileInvolved = paths.includes(host.paths.unitFile);
     const contents = await Promise.all(paths.map(readText));
     const missing = await Promise.all(desired.dirs.map(missingDirs));
     const recordedDirs = isEmptyInstall(desired) ? (record?.dirs ?? []) : [];
@@ -279,6 +157,7 @@ export const installFilesResource = {
       contents: Object.fromEntries(paths.map((path, index) => [path, contents[index]])),
       missing: Object.fromEntries(desired.dirs.map((dir, index) => [dir, missing[index] ?? []])),
       entries: Object.fromEntries(recordedDirs.map((dir, index) => [dir, entries[index]])),
+      unreadUnitFile: unitFileInvolved && (await host.systemd.needsReload(UNIT_NAME)),
     };
   },
   plan(desired, observed, record, host) {

@@ -45,7 +45,7 @@ function enable(host: InstallHost, record: InstallRecord | undefined, start: boo
   return {
     resource: "unit-service",
     area: "systemd",
-    summary: `systemctl enable ${start ? "--now " : ""}${UNIT_NAME}`,
+    summary: `enable ${UNIT_NAME}${start ? " and start it" : ""}`,
     done: `enabled ${UNIT_NAME}${start ? " and started it" : ""}`,
     drift: { check: unitCheck(record), detail: record ? "not enabled" : NOT_INSTALLED },
     effects: start ? ["unit-enabled", "unit-started"] : ["unit-enabled"],
@@ -61,7 +61,7 @@ function start(host: InstallHost, record: InstallRecord | undefined) {
   return {
     resource: "unit-service",
     area: "systemd",
-    summary: `systemctl start ${UNIT_NAME}`,
+    summary: `start ${UNIT_NAME}`,
     done: `started ${UNIT_NAME}`,
     drift: { check: unitCheck(record), detail: "enabled, not running" },
     effects: ["unit-started"],
@@ -77,7 +77,7 @@ function disable(host: InstallHost) {
   return {
     resource: "unit-service",
     area: "systemd",
-    summary: `systemctl disable --now ${UNIT_NAME}`,
+    summary: `stop and disable ${UNIT_NAME}`,
     done: `stopped and disabled ${UNIT_NAME}`,
     drift: leftover(`${UNIT_NAME} still enabled`),
     effects: ["unit-disabled"],
