@@ -56,13 +56,18 @@ async function plan(here: Here, desired: DesiredInstall): Promise<InstallPlan> {
   return planInstall(desired, here.host, await readInstallRecord(here.paths.installRecord));
 }
 
-/** Plans toward `desired` and applies it; throws if a step failed. */
-async function apply(here: Here, desired: DesiredInstall) {
+/** Plans toward `desired` from install.json and applies it, as install and uninstall do. */
+async function attempt(here: Here, desired: DesiredInstall) {
   const record = await readInstallRecord(here.paths.installRecord);
   const planned = await planInstall(desired, here.host, record);
-  const applied = await applyInstallPlan(planned, record, save(here));
-  if (applied.failure) throw applied.failure;
-  return { planned, applied };
+  return { planned, applied: await applyInstallPlan(planned, record, save(here)) };
+}
+
+/** The same; throws if a step failed. */
+async function apply(here: Here, desired: DesiredInstall) {
+  const result = await attempt(here, desired);
+  if (result.applied.failure) throw result.applied.failure;
+  return result;
 }
 
 const steps = (planned: InstallPlan) =>
@@ -365,12 +370,7 @@ describe("a failure at any step", () => {
     const here = await installHere();
     here.systemd.failNext.set("enable", "Access denied");
     const desired = await desiredInstall(here.options);
-    const record = await readInstallRecord(here.paths.installRecord);
-    const applied = await applyInstallPlan(
-      await planInstall(desired, here.host, record),
-      record,
-      save(here),
-    );
+    const { applied } = await attempt(here, desired);
     expect(applied.failure?.message).toBe(
       `[systemd] enable ${UNIT_NAME} and start it failed: systemctl enable --now ${UNIT_NAME} failed: Access denied`,
     );
@@ -384,12 +384,7 @@ describe("a failure at any step", () => {
     const here = await installHere();
     here.systemd.failNext.set("daemonReload", "Connection timed out");
     const desired = await desiredInstall(here.options);
-    const record = await readInstallRecord(here.paths.installRecord);
-    const applied = await applyInstallPlan(
-      await planInstall(desired, here.host, record),
-      record,
-      save(here),
-    );
+    const { applied } = await attempt(here, desired);
     expect(applied.failure?.message).toBe(
       "[systemd] reload systemd's unit files failed: systemctl daemon-reload failed: Connection timed out",
     );
