@@ -168,6 +168,21 @@ describe("DNS worker restarts", () => {
     await workers.close();
   });
 
+  it("a config applied while a restart waits reaches the replacement, with its heap limits", async () => {
+    const { workers, spawned, timers, configs } = harness({ count: 2 });
+    await workers.apply(resolvedConfig(), 1);
+    spawned[0]?.die(1);
+    // New cacheBytes: the survivor is replaced now; the dead one's replacement comes later.
+    await workers.apply(resolvedConfig({ cacheBytes: 4 * 1024 * 1024 }), 2);
+    expect(spawned.map((worker) => worker.limits.oldSpaceMb)).toEqual([192, 192, 72]);
+    timers.advance(125);
+    await settle();
+    expect(spawned.map((worker) => worker.limits.oldSpaceMb)).toEqual([192, 192, 72, 72]);
+    expect(spawned.map(configs)).toEqual([[1], [1], [2], [2]]);
+    expect(spawned.map((worker) => worker.connected())).toEqual([false, false, true, true]);
+    await workers.close();
+  });
+
   it("closing the agent cancels a pending restart", async () => {
     const { workers, spawned, timers } = harness({ count: 2 });
     await workers.apply(resolvedConfig(), 1);
