@@ -20,9 +20,10 @@ import { tunResource } from "./tun.ts";
 
 /**
  * In the order additions run (forwarding and files first, the tun before its routes, the
- * table before tayga starts, so nothing is translated before the guard is in place, the
- * advertised route after both, accelerators on top); undos run in the reverse order, so tayga
- * stops before its table, tun and config go.
+ * table before either translator starts, so nothing is translated before the guard is in
+ * place: Jool translates from the moment its instance exists, the advertised route after all
+ * of them, accelerators on top); undos run in the reverse order, so a translator stops before
+ * its table, tun and config go.
  */
 export function dataPlaneResources(): HostResource[] {
   return [
@@ -30,8 +31,8 @@ export function dataPlaneResources(): HostResource[] {
     filesResource,
     tunResource,
     routesResource,
-    joolInstanceResource,
     nftTableResource,
+    joolInstanceResource,
     taygaProcessResource,
     advertisedRoutesResource,
     ...acceleratorResources(),

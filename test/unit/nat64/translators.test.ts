@@ -3,6 +3,7 @@ import { NAT64_ENGINES } from "../../../src/core/config/engine.ts";
 import { cidr } from "../../../src/core/ip.ts";
 import { allowedIpv4, allowSetOf } from "../../../src/relay-agent/nat64/guard.ts";
 import { ALLOWED_V4_SET, ALLOWED_V6_SET } from "../../../src/relay-agent/nat64/nft-ruleset.ts";
+import { dataPlaneResources } from "../../../src/relay-agent/resources/plan.ts";
 import {
   TRANSLATORS,
   translatorFor,
@@ -69,6 +70,22 @@ describe("translators", () => {
     expect(allowedIpv4("v4", prefix, "198.18.1.2")).toBe("198.18.1.2");
     expect(allowedIpv4("v6", prefix, "fd4e:2a91:7c3d:6464::c612:102")).toBe("198.18.1.2");
     expect(allowedIpv4("v6", prefix, "fd00::c612:102")).toBeUndefined();
+  });
+});
+
+describe("the data plane's resources", () => {
+  it("run with the guard table before every translator (Jool's instance, tayga's process)", () => {
+    expect(dataPlaneResources().map((resource) => resource.name)).toEqual([
+      "sysctls",
+      "files",
+      "tun",
+      "routes",
+      "nft-table",
+      "jool-instance",
+      "tayga-process",
+      "advertised-routes",
+      "fast-path",
+    ]);
   });
 });
 
