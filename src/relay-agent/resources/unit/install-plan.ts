@@ -3,12 +3,13 @@
 // next plan picks up from there. `agent install` applies the installed state, `agent uninstall`
 // the empty one; a second apply finds nothing to do.
 import { AgentError } from "../../errors.ts";
+import { UNIT_NAME } from "../../host/paths.ts";
 import type { DesiredInstall } from "./desired-install.ts";
 import type { KeptFile } from "./file-ownership.ts";
 import type { InstallChange, InstallHost, UnitEffect } from "./install-family.ts";
 import { installFilesResource } from "./install-files.ts";
 import type { InstallRecord } from "./install-record.ts";
-import { unitServiceResource } from "./unit-service.ts";
+import { type ObservedService, unitServiceResource } from "./unit-service.ts";
 
 export interface InstallPlan {
   readonly changes: readonly InstallChange[];
@@ -18,6 +19,15 @@ export interface InstallPlan {
   readonly kept: readonly KeptFile[];
   readonly effects: ReadonlySet<UnitEffect>;
 }
+
+const RESTART_TO_USE_NEW_UNIT = `${UNIT_NAME} is running as its previous unit file said: \`systemctl restart ${UNIT_NAME}\` runs it as the new one says`;
+
+/**
+ * A running unit keeps the command line it was started with: a new unit file takes effect at
+ * its next start, which install does not force (a restart drops DNS answers for a moment).
+ */
+const runsOldUnit = (effects: ReadonlySet<UnitEffect>, service: ObservedService) =>
+  effects.has("unit-file-changed") && service.active === true && !effects.has("unit-started");
 
 /**
  * Files first, then the service (the unit file exists before it is enabled); undos run first and
@@ -41,11 +51,15 @@ export async function planInstall(
   const undos = [...plans].reverse().flatMap((plan) => plan.changes.filter((c) => c.undo));
   const others = plans.flatMap((plan) => plan.changes.filter((change) => !change.undo));
   const changes = [...undos, ...others];
+  const effects = new Set(changes.flatMap((change) => change.effects));
   return {
     changes,
-    warnings: plans.flatMap((plan) => plan.warnings),
+    warnings: [
+      ...plans.flatMap((plan) => plan.warnings),
+      ...(runsOldUnit(effects, service) ? [RESTART_TO_USE_NEW_UNIT] : []),
+    ],
     kept: plans.flatMap((plan) => plan.kept),
-    effects: new Set(changes.flatMap((change) => change.effects)),
+    effects,
   };
 }
 

@@ -135,7 +135,7 @@ describe("the install's plan toward the installed state", () => {
     ]);
   });
 
-  it("from an install: a new launcher rewrites the unit and reloads; a stopped unit is started", async () => {
+  it("from an install: a new launcher rewrites the unit and reloads, and says a running agent needs a restart; a stopped unit is started", async () => {
     const here = await installHere();
     await apply(here, await desiredInstall(here.options));
     const moved = await plan(
@@ -146,10 +146,21 @@ describe("the install's plan toward the installed state", () => {
       ["file", `write ${here.paths.unitFile}`, ["unit-file-changed"], false],
       ["systemd", "reload systemd's unit files", ["daemon-reloaded"], false],
     ]);
+    // The running agent keeps its old command line until it restarts: install says so.
+    expect(moved.warnings).toEqual([
+      `${UNIT_NAME} is running as its previous unit file said: \`systemctl restart ${UNIT_NAME}\` runs it as the new one says`,
+    ]);
     here.systemd.active.clear();
-    expect(steps(await plan(here, await desiredInstall(here.options)))).toEqual([
+    const stopped = await plan(
+      here,
+      await desiredInstall({ ...here.options, launcher: ["/usr/local/bin/node", "/opt/y.js"] }),
+    );
+    expect(steps(stopped)).toEqual([
+      ["file", `write ${here.paths.unitFile}`, ["unit-file-changed"], false],
+      ["systemd", "reload systemd's unit files", ["daemon-reloaded"], false],
       ["systemd", `start ${UNIT_NAME}`, ["unit-started"], false],
     ]);
+    expect(stopped.warnings).toEqual([]);
   });
 
   it("does not enable (or later disable) a unit that was enabled before install", async () => {
