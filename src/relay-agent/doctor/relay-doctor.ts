@@ -15,6 +15,7 @@ import type { DataPlaneHost } from "../resources/data-plane-host.ts";
 import { type DesiredDataPlane, desiredDataPlane } from "../resources/desired-state.ts";
 import { planHealth } from "../resources/plan.ts";
 import { EMPTY_RECORD, readRecord } from "../resources/record.ts";
+import { translatorFor } from "../resources/translators/index.ts";
 import { unitHealth } from "../resources/unit/unit-health.ts";
 import { type CheckResult, fail, pass, skip, warn } from "./check.ts";
 import { aaaaAddresses, judgeDns } from "./dns-checks.ts";
@@ -285,14 +286,16 @@ async function trafficCheck(
       "probe another host: `nat64-relay agent doctor --probe HOST`",
     );
   }
-  if (out > 0 && back === 0 && desired.engine === "jool") {
-    // Jool does its own NAPT from the node's addresses: there is no masquerade rule to blame.
+  const ownNapt = translatorFor(desired.engine)?.ownNapt;
+  if (out > 0 && back === 0 && ownNapt) {
+    // The translator does its own NAPT from the node's addresses: no masquerade rule to blame.
+    const { name, ports } = ownNapt;
     return fail(
       "traffic",
       title,
       detail,
-      "one-way: packets reach Jool but no translated answer goes back to the clients",
-      "check that the target answers and that its answers reach this node's addresses (Jool's ports 61001-65535 are not filtered before Jool)",
+      `one-way: packets reach ${name} but no translated answer goes back to the clients`,
+      `check that the target answers and that its answers reach this node's addresses (${name}'s ports ${ports} are not filtered before ${name})`,
     );
   }
   if (out > 0 && back === 0) {

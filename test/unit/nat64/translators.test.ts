@@ -29,7 +29,7 @@ function properties(translator: Translator | undefined) {
   return {
     engine: translator.engine,
     guardSide: translator.guardSide,
-    masqueraded: translator.masqueraded,
+    ownNapt: translator.ownNapt,
     fallback: translator.requires?.fallback,
     ingress: ruleset.ingress,
     chains: ruleset.chains.map((lines) => lines[0]?.trim()),
@@ -43,7 +43,7 @@ describe("translators", () => {
         tayga: {
           engine: "tayga",
           guardSide: "v4",
-          masqueraded: true,
+          ownNapt: undefined,
           fallback: undefined,
           ingress: [
             'ip saddr 192.168.240.0/20 iifname != "nat64relay" counter name refused_pool drop',
@@ -53,7 +53,7 @@ describe("translators", () => {
         jool: {
           engine: "jool",
           guardSide: "v6",
-          masqueraded: false,
+          ownNapt: { name: "Jool", ports: "61001-65535" },
           fallback: "tayga",
           ingress: [],
           chains: ["chain prerouting {", "chain postrouting {"],

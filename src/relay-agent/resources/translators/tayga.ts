@@ -25,5 +25,4 @@ export const taygaTranslator: Translator = {
   }),
   guardSide: "v4",
   ruleset: taygaRuleset,
-  masqueraded: true,
 };

@@ -35,11 +35,11 @@ export interface Translator {
   /** Its sets and chains in the agent's nft table (nat64/nft-ruleset.ts renders the rest). */
   ruleset(input: NftTableInput): TranslatorRuleset;
   /**
-   * True: translated IPv4 leaves through the table's masquerade rule (counter `masqueraded`).
-   * False: the translator does its own NAPT from the node's addresses (Jool), so a missing
-   * masquerade count says nothing.
+   * Absent: translated IPv4 leaves through the table's masquerade rule (counter `masqueraded`).
+   * Present: the translator does its own NAPT from the node's addresses on these ports (Jool),
+   * so a missing masquerade count says nothing and the doctor looks at the way back instead.
    */
-  readonly masqueraded: boolean;
+  readonly ownNapt?: { readonly name: string; readonly ports: string };
   /** Absent: it runs wherever the agent does. */
   readonly requires?: TranslatorRequirement;
 }
