@@ -118,12 +118,15 @@ describe.runIf(available)("reloading a running agent by editing its file", () =>
 
       it("tayga → none: the relay path stops and the namespace and files are as before the agent", async () => {
         await edit("none");
+        // Both: the namespace is back before the apply's last steps (advertised routes, the
+        // record) are done, so the files are compared only once they are too.
         const ms = await until(
-          "the relay namespace back to its snapshot",
+          "the relay namespace and the agent's files back to their snapshots",
           async () =>
-            JSON.stringify(await netnsSnapshot(lab, "relay")) === JSON.stringify(netnsBefore),
+            JSON.stringify(await netnsSnapshot(lab, "relay")) === JSON.stringify(netnsBefore) &&
+            JSON.stringify(await treeSnapshot(files.root)) === JSON.stringify(rootBefore),
         );
-        figures.push(`tayga → none: ${ms.toFixed(0)} ms to the pre-agent namespace`);
+        figures.push(`tayga → none: ${ms.toFixed(0)} ms to the pre-agent namespace and files`);
         expect(await netnsSnapshot(lab, "relay")).toEqual(netnsBefore);
         expect(await treeSnapshot(files.root)).toEqual(rootBefore);
         expect(await advertised()).toEqual(["10.99.0.0/24"]);
