@@ -187,7 +187,8 @@ function checkRelaySettings(
   value: { prefix?: unknown; pool?: unknown; engine?: unknown },
   ctx: z.RefinementCtx,
 ): void {
-  const engine = value.engine === "jool" || value.engine === "none" ? value.engine : "tayga";
+  // An engine that is not one (reported by its own key) is checked as the default, tayga.
+  const engine = NAT64_ENGINES.find((name) => name === value.engine) ?? "tayga";
   if (typeof value.prefix === "string") {
     const prefix = checkNat64Prefix(value.prefix, engine);
     if (!prefix.ok) {
