@@ -52,7 +52,6 @@ describe("runRelayDoctor", () => {
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-
       settleMs: 0,
       ping: async () => {
         relay.host.nft.bump("inet", "nat64_relay", "from_clients", 3);
@@ -130,7 +129,6 @@ describe("runRelayDoctor", () => {
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-
       settleMs: 0,
       ping: async () => false,
     });
@@ -202,7 +200,6 @@ describe("runRelayDoctor", () => {
     const repaired = await runRelayDoctor({
       ...relay,
       query: answer,
-
       settleMs: 0,
       ping: async () => false,
     });
@@ -257,7 +254,6 @@ describe("runRelayDoctor", () => {
     const checks = await runRelayDoctor({
       ...relay,
       query: answer,
-
       settleMs: 0,
       ping: async () => {
         relay.host.nft.bump("inet", "nat64_relay", "from_clients", 3);
