@@ -8,7 +8,7 @@
 //  - Node older than 22.12: in a checkout, re-runs itself through scripts/node24.sh (which
 //    unpacks Node 24 from the npm registry once); elsewhere prints one line and exits 1.
 //  - Modules are compiled once and kept in node_modules/.cache (Node's compile cache): most of
-//    the start-up is loading modules (docs/design.md, "The agent's pipeline").
+//    the start-up is loading modules (docs/design.md, "Start-up").
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as nodeModule from "node:module";

@@ -4,6 +4,7 @@
 // them). The primary owns the config, the data plane and the metrics endpoint; workers own
 // sockets and caches; messages are the only link. A config whose cacheBytes needs other heap
 // limits gets new workers: each replacement listens (same ports) before the one it replaces stops.
+// See docs/design.md, "DNS workers and memory".
 import cluster from "node:cluster";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";

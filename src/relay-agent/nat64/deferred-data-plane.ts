@@ -1,6 +1,6 @@
 // The data plane `agent run` drives, with its code (resources, tayga, the fast path) loaded in
 // the background: at start-up the DNS worker thread loads its own code at the same time, so
-// neither waits for the other (docs/design.md, "The agent's pipeline").
+// neither waits for the other (docs/design.md, "Start-up").
 import type { AgentDataPlane } from "../agent.ts";
 import type { AgentDataPlaneOptions } from "./agent-data-plane.ts";
 

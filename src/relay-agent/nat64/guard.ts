@@ -1,6 +1,6 @@
 // The open-proxy guard's feeder (docs/design.md, "Tailscale facts"): every IPv4 the DNS server
-// synthesizes is put
-// into the nftables allow set before the answer leaves, expiring a while after the TTL.
+// synthesizes is put into the nftables allow set before the answer leaves, expiring a while
+// after the TTL.
 // Concurrent answers are batched into one `nft -f` transaction; addresses already allowed for
 // long enough resolve at once without touching nft.
 import { type Cidr, cidr, cidrContains, parseIpv4 } from "../../core/ip.ts";

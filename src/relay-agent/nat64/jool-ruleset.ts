@@ -17,7 +17,8 @@ import {
 
 /**
  * Jool translates in prerouting (netfilter mode, priority -75) and does its own NAPT from the
- * node's addresses, so the guard sits on the IPv6 side before it (priority -150): the DNS feeds
+ * node's addresses, so the guard sits on the IPv6 side before it (priority -150; the hook
+ * priorities are in docs/design.md, "Netfilter and the host"): the DNS feeds
  * the synthesized IPv6 addresses into allowed_v6, and never_v6 holds the special-use ranges as
  * embedded in the prefix. Jool steals the packets it translates, so the filter chains after
  * prerouting never see them; the packets it emits do pass postrouting, where the counter for the

@@ -1,6 +1,7 @@
 // Jool (kernel NAT64) as an engine: the commands the agent runs when `modprobe jool` works.
 // Jool's netfilter mode translates in prerouting and masquerades from the node's own addresses
-// (pool4 left empty), so no tun, routes or masquerade rule are needed.
+// (pool4 left empty), so no tun, routes or masquerade rule are needed (docs/design.md, "tayga
+// and Jool").
 
 export const JOOL_INSTANCE = "nat64_relay";
 

@@ -16,7 +16,8 @@ export const NEVER_V6_SET = "never_v6";
 /**
  * Conntrack states that may pass the guard without a fresh allow-set entry. Everything else is
  * checked: `new`, but also `invalid` (odd TCP flag combinations, crafted ICMP errors) and
- * `untracked`, which would otherwise slip past a `ct state new` check and leave un-NATed.
+ * `untracked`, which would otherwise slip past a `ct state new` check and leave un-NATed
+ * (docs/design.md, "Netfilter and the host").
  */
 export const NOT_TRACKED_FLOW = "ct state != { established, related }";
 

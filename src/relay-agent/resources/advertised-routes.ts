@@ -1,5 +1,6 @@
 // The prefix in `tailscale --advertise-routes`, merged with what the operator advertises: we
-// add ours and remove only routes the record says we added.
+// add ours and remove only routes the record says we added (`--advertise-routes` replaces the
+// whole list: docs/design.md, "Tailscale facts").
 import { includesCidr, sameCidr } from "../host/cidr-text.ts";
 import { type HealthCheck, leftover } from "./health-check.ts";
 import type { HostResource } from "./resource.ts";

@@ -1,7 +1,7 @@
 // What `agent doctor` says about one part of the host. It is read off the same plans `agent apply`
 // makes: a part whose plan is empty passes, one with changes fails and names what differs (each
-// change's `drift`), so doctor and apply cannot disagree. See docs/design.md, "The agent's
-// pipeline".
+// change's `drift`), so doctor and apply cannot disagree.
+// See docs/design.md, "Health and doctor".
 
 export interface HealthCheck {
   /** Stable id for `doctor --json` (`sysctl`, `table`). */
