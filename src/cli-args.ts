@@ -48,9 +48,11 @@ function usageProblem(error: NodeJS.ErrnoException, options: Options): string {
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument "${culprit}"`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return error.message.includes("argument missing")
-        ? `option ${culprit.split(" ")[0]} needs a value`
-        : `option ${culprit.split(" ")[0]} takes no value`;
+      // "argument missing" (last word) and "ambiguous" (followed by another option, as in
+      // `--client --help`) both mean the value is missing; only "does not take" is the reverse.
+      return error.message.includes("does not take an argument")
+        ? `option ${culprit.split(" ")[0]} takes no value`
+        : `option ${culprit.split(" ")[0]} needs a value`;
     default:
       return error.message.split("\n")[0] ?? error.message;
   }
