@@ -8,6 +8,7 @@
 // Prints figures; asserts nothing (issue 8's target: each step within 2 s). Every step is
 // bounded to 30 s and the rounds to BENCH_ROUNDS (default 5); traffic stays in the lab.
 import { performance } from "node:perf_hooks";
+import { relayPathWorks as probeRelayPath } from "../../test/e2e/lab/client-probes.ts";
 import { installFakeTailscale } from "../../test/e2e/lab/fake-tailscale.ts";
 import { labUnavailableReason } from "../../test/e2e/lab/require-lab.ts";
 import {
@@ -65,21 +66,9 @@ try {
   agent.child.stdout?.on("data", watch);
   agent.child.stderr?.on("data", watch);
 
-  const relayPathWorks = async () => {
-    const { stdout } = await lab.exec("client", "dig", [
-      "+short",
-      "+time=1",
-      "+tries=1",
-      `my-vps.${SPLIT}`,
-      "AAAA",
-    ]);
-    if (stdout.trim() !== ANSWER) return false;
-    // A short wait per try: a ping sent just before tayga is up must not cost a whole second.
-    await lab.exec("client", "ping", ["-6", "-c", "1", "-W", "0.1", synthesized(ADDR.target)], {
-      timeoutMs: 5000,
-    });
-    return true;
-  };
+  // A short wait per ping: one sent just before tayga is up must not cost a whole second.
+  const relayPathWorks = () =>
+    probeRelayPath(lab, `my-vps.${SPLIT}`, ANSWER, synthesized(ADDR.target), "0.1");
   const backToSnapshot = async () => JSON.stringify(await netnsSnapshot(lab, "relay")) === before;
 
   const step = async (engine: "tayga" | "none", name: keyof typeof figures) => {

@@ -6,6 +6,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { relayPathWorks as probeRelayPath } from "./lab/client-probes.ts";
 import { installFakeTailscale } from "./lab/fake-tailscale.ts";
 import { labAvailable } from "./lab/require-lab.ts";
 import {
@@ -26,21 +27,8 @@ const EVENTUALLY_MS = 30_000;
 /** my-vps's 198.18.1.2 in the prefix, as dig prints it (RFC 5952 text). */
 const ANSWER = "fd4e:2a91:7c3d:6464::c612:102";
 
-async function relayPathWorks(lab: Lab): Promise<boolean> {
-  // A fresh answer each time: the guard lets through only what the DNS handed out.
-  const { stdout } = await lab
-    .exec("client", "dig", ["+short", "+time=1", "+tries=1", `my-vps.${SPLIT}`, "AAAA"])
-    .catch(() => ({ stdout: "" }));
-  if (stdout.trim() !== ANSWER) return false;
-  return lab
-    .exec("client", "ping", ["-6", "-c", "1", "-W", "1", synthesized(ADDR.target)], {
-      timeoutMs: 5000,
-    })
-    .then(
-      () => true,
-      () => false,
-    );
-}
+const relayPathWorks = (lab: Lab) =>
+  probeRelayPath(lab, `my-vps.${SPLIT}`, ANSWER, synthesized(ADDR.target));
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<number> {
   const started = performance.now();

@@ -4,9 +4,17 @@ import { join } from "node:path";
 import { REPO } from "./services.ts";
 import { type Lab, TARGET_PORT } from "./topology.ts";
 
-export async function ping(lab: Lab, address: string, count = 1): Promise<boolean> {
+/** `waitSeconds`: how long each reply is waited for (ping's -W; fractions work). */
+export async function ping(
+  lab: Lab,
+  address: string,
+  count = 1,
+  waitSeconds = "1",
+): Promise<boolean> {
   return lab
-    .exec("client", "ping", ["-6", "-c", String(count), "-W", "1", address], { timeoutMs: 10_000 })
+    .exec("client", "ping", ["-6", "-c", String(count), "-W", waitSeconds, address], {
+      timeoutMs: 10_000,
+    })
     .then(
       () => true,
       () => false,
@@ -50,4 +58,24 @@ export async function digAaaa(
     .filter((line) => !line.startsWith(";") && /\tAAAA\t/.test(line))
     .map((line) => line.split(/\s+/).at(-1) ?? "");
   return { status, addresses };
+}
+
+/**
+ * The whole relay path, as a client sees it: `name` resolves to exactly `answer` (a fresh answer
+ * each time, since the guard lets through only what the DNS handed out), then a ping to `target`
+ * (an address in the prefix) is answered.
+ */
+export async function relayPathWorks(
+  lab: Lab,
+  name: string,
+  answer: string,
+  target: string,
+  waitSeconds = "1",
+): Promise<boolean> {
+  // +short prints every answer record, a CNAME too: only the one AAAA passes.
+  const { stdout } = await lab
+    .exec("client", "dig", ["+short", "+time=1", "+tries=1", name, "AAAA"])
+    .catch(() => ({ stdout: "" }));
+  if (stdout.trim() !== answer) return false;
+  return ping(lab, target, 1, waitSeconds);
 }
